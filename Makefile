@@ -1,0 +1,41 @@
+# UserDisk: `make test` is the test command (CI runs it through .ci/run); `make bench` measures.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIG ?= Release
+BENCH_ARGS ?= --filter '*'
+
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: all deps build test lint format bench clean
+
+all: build
+
+## deps: install what the build and the tests need (idempotent; waits for the apt lock)
+deps:
+	scripts/install-deps.sh
+
+## build: compile everything, warnings as errors
+build:
+	$(DOTNET) build UserDisk.sln -c $(CONFIG) -nologo -v quiet
+
+## test: deps, build, format check, every test project; ends with "N passed, N failed"
+test: deps
+	scripts/run-tests.sh
+
+## lint: fail if `dotnet format` would change anything
+lint:
+	$(DOTNET) format UserDisk.sln --verify-no-changes -v quiet
+
+## format: apply `dotnet format`
+format:
+	$(DOTNET) format UserDisk.sln -v quiet
+
+## bench: BenchmarkDotNet engine benchmarks (numbers go to perf/RESULTS.md)
+bench:
+	$(DOTNET) run -c Release --project perf/bench -- $(BENCH_ARGS)
+
+clean:
+	$(DOTNET) clean UserDisk.sln -v quiet
+	rm -rf artifacts

@@ -1,0 +1,54 @@
+using System.Buffers.Binary;
+
+namespace UserDisk.Scsi.Commands;
+
+/// <summary>READ CAPACITY (10) and (16) (SBC-4).</summary>
+internal static class ReadCapacity
+{
+    public static void Execute10(LogicalUnit lu, ScsiCommand command)
+    {
+        var cdb = command.Cdb;
+        var pmi = (cdb[8] & 0x01) != 0;
+        if (!pmi && BinaryPrimitives.ReadUInt32BigEndian(cdb[2..]) != 0)
+        {
+            // SBC-4: with PMI zero the LOGICAL BLOCK ADDRESS field must be zero.
+            lu.FailCdb(command, 2);
+            return;
+        }
+
+        Span<byte> data = stackalloc byte[8];
+        var last = lu.BlockCount - 1;
+
+        // 0xFFFFFFFF tells the initiator to use READ CAPACITY (16).
+        BinaryPrimitives.WriteUInt32BigEndian(data, last > uint.MaxValue ? uint.MaxValue : (uint)last);
+        BinaryPrimitives.WriteUInt32BigEndian(data[4..], (uint)lu.BlockSize);
+        lu.CompleteDataIn(command, data, 8);
+    }
+
+    public static void Execute16(LogicalUnit lu, ScsiCommand command)
+    {
+        var cdb = command.Cdb;
+        var allocationLength = BinaryPrimitives.ReadUInt32BigEndian(cdb[10..]);
+        var pmi = (cdb[14] & 0x01) != 0;
+        if (!pmi && BinaryPrimitives.ReadUInt64BigEndian(cdb[2..]) != 0)
+        {
+            lu.FailCdb(command, 2);
+            return;
+        }
+
+        Span<byte> data = stackalloc byte[32];
+        data.Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(data, (ulong)(lu.BlockCount - 1));
+        BinaryPrimitives.WriteUInt32BigEndian(data[8..], (uint)lu.BlockSize);
+
+        // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: report 4 KiB physical blocks for smaller logical blocks,
+        // so initiators align I/O to the page size the backstores work in.
+        data[13] = (byte)(lu.BlockSize < 4096 ? int.Log2(4096 / lu.BlockSize) : 0);
+        if (lu.Backstore.SupportsUnmap)
+        {
+            data[14] = (byte)(0x80 | (lu.Backstore.UnmappedReadsZero ? 0x40 : 0)); // LBPME, LBPRZ
+        }
+
+        lu.CompleteDataIn(command, data, allocationLength);
+    }
+}

@@ -1,0 +1,53 @@
+namespace UserDisk.Scsi;
+
+/// <summary>What a logical unit remembers about one I_T nexus: pending unit attentions and PREVENT state.</summary>
+internal sealed class NexusState
+{
+    private int _pending;
+
+    public NexusState(UnitAttention initial) => _pending = (int)initial;
+
+    public UnitAttention Pending => (UnitAttention)Volatile.Read(ref _pending);
+
+    /// <summary>SBC-4 PREVENT ALLOW MEDIUM REMOVAL: prevention is held per I_T nexus.</summary>
+    public bool PreventsRemoval { get; set; }
+
+    public void Add(UnitAttention condition) => Interlocked.Or(ref _pending, (int)condition);
+
+    public void Clear(UnitAttention condition) => Interlocked.And(ref _pending, ~(int)condition);
+
+    /// <summary>Removes and returns the highest-precedence pending condition, or None.</summary>
+    public UnitAttention TakeNext()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _pending);
+            if (current == 0)
+            {
+                return UnitAttention.None;
+            }
+
+            var next = current & -current;
+            if (Interlocked.CompareExchange(ref _pending, current & ~next, current) == current)
+            {
+                return (UnitAttention)next;
+            }
+        }
+    }
+
+    public static SenseCode ToSense(UnitAttention condition) => condition switch
+    {
+        UnitAttention.PowerOnReset => SenseCode.PowerOnResetOccurred,
+        UnitAttention.BusDeviceReset => SenseCode.BusDeviceResetFunctionOccurred,
+        UnitAttention.ItNexusLoss => SenseCode.ItNexusLossOccurred,
+        UnitAttention.CommandsClearedByAnotherInitiator => SenseCode.CommandsClearedByAnotherInitiator,
+        UnitAttention.ReservationsPreempted => SenseCode.ReservationsPreempted,
+        UnitAttention.ReservationsReleased => SenseCode.ReservationsReleased,
+        UnitAttention.RegistrationsPreempted => SenseCode.RegistrationsPreempted,
+        UnitAttention.ModeParametersChanged => SenseCode.ModeParametersChanged,
+        UnitAttention.CapacityDataChanged => SenseCode.CapacityDataChanged,
+        UnitAttention.InquiryDataChanged => SenseCode.InquiryDataChanged,
+        UnitAttention.ReportedLunsDataChanged => SenseCode.ReportedLunsDataChanged,
+        _ => throw new ArgumentOutOfRangeException(nameof(condition), condition, "Not a single unit attention condition."),
+    };
+}
