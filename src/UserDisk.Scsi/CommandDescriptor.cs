@@ -9,12 +9,13 @@ namespace UserDisk.Scsi;
 /// </summary>
 public sealed class CommandDescriptor
 {
-    internal CommandDescriptor(string name, CommandFlags flags, byte[] usage, byte serviceActionMask = 0)
+    internal CommandDescriptor(string name, CommandFlags flags, byte[] usage, byte serviceActionMask = 0, ConflictClass conflict = ConflictClass.Write)
     {
         Name = name;
         Flags = flags;
         Usage = usage;
         ServiceActionMask = serviceActionMask;
+        Conflict = conflict;
     }
 
     public string Name { get; }
@@ -27,6 +28,9 @@ public sealed class CommandDescriptor
     public int CdbLength => Usage.Length;
 
     public CommandFlags Flags { get; }
+
+    /// <summary>How the command fares against a reservation held by another I_T nexus (SPC-5 table 65, SBC-4 table 13).</summary>
+    public ConflictClass Conflict { get; }
 
     /// <summary>The CDB usage data: byte 0 the opcode, the service action in its own field, 1-bits elsewhere for
     /// every bit the device server interprets.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using UserDisk.Scsi.Commands;
+using UserDisk.Scsi.Reservations;
 using UserDisk.Storage;
 
 namespace UserDisk.Scsi;
@@ -39,8 +40,31 @@ public sealed partial class LogicalUnit
         _blockCount = backstore.Length / BlockSize;
         IsReadOnly = Options.ReadOnly || backstore.IsReadOnly;
         SerialNumber = Options.SerialNumber ?? backstore.Identity.ToString()[..16];
+        if (SerialNumber.Length is 0 or > MaxSerialNumberLength || SerialNumber.Any(c => c is < '!' or > '~'))
+        {
+            // SPC-5 unit serial number: printable ASCII; bounded so VPD 80h/83h stay within one INQUIRY buffer.
+            throw new ArgumentException($"Serial number '{SerialNumber}' must be 1 to {MaxSerialNumberLength} printable ASCII characters without spaces.", nameof(options));
+        }
         Mode = new ModeParameters(Options.WriteCacheEnabled, Options.DescriptorSense);
+
+        // A corrupt APTPL file throws here, naming the file: better a unit that does not start than one that has
+        // forgotten the reservations fencing it.
+        Reservations = new PersistentReservations(Options.ReservationsByEngine ? Options.ReservationStatePath : null);
     }
+
+    /// <summary>
+    /// Raised while PERSISTENT RESERVE OUT with PREEMPT AND ABORT runs (SPC-5 5.13.11.2.6), after the preemption has
+    /// taken effect and before the command completes. The engine does not own tasks, so the front end must abort every
+    /// command of the listed I_T nexuses on this unit except <see cref="TasksAbortedEventArgs.PreemptingCommand"/>, as
+    /// SAM-5 defines: with TASK ABORTED status when the Control mode page's TAS bit is set
+    /// (<see cref="ModeParameters.TaskAbortedStatus"/>), otherwise without status and with COMMANDS CLEARED BY ANOTHER
+    /// INITIATOR established for each nexus that lost commands (<see cref="EstablishUnitAttentionFor"/>). Handlers run
+    /// on the preempting command's thread and must not wait for that command to finish.
+    /// </summary>
+    public event EventHandler<TasksAbortedEventArgs>? TasksAborted;
+
+    /// <summary>Longest unit serial number accepted.</summary>
+    public const int MaxSerialNumberLength = 64;
 
     public IBackstore Backstore { get; }
 
@@ -70,25 +94,61 @@ public sealed partial class LogicalUnit
 
     internal RangeLock WriteLock { get; } = new();
 
+    /// <summary>SPC-2 and persistent reservations (empty, and never changed, unless <see cref="LogicalUnitOptions.ReservationsByEngine"/>).</summary>
+    internal PersistentReservations Reservations { get; }
+
     /// <summary>
     /// Executes one command. On return the command's status, sense, data length and residual are set; the
     /// method does not throw for anything an initiator can send or a backstore can fail with.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask ExecuteAsync(ScsiCommand command, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The common case (task set free, backstore done at once) runs without an async state machine, so it allocates
+    /// nothing even in Debug builds; anything that really waits continues in <see cref="CompleteAsync"/>.
+    /// </remarks>
+    public ValueTask ExecuteAsync(ScsiCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         command.ResetOutcome();
         var descriptor = Admit(command);
         if (descriptor is null)
         {
-            return;
+            return default;
         }
 
         var attribute = command.TaskAttribute;
+        var enter = _taskSet.EnterAsync(attribute, cancellationToken);
+        if (!enter.IsCompletedSuccessfully)
+        {
+            return WaitThenExecuteAsync(enter, descriptor, command, cancellationToken);
+        }
+
+        ValueTask pending;
         try
         {
-            await _taskSet.EnterAsync(attribute, cancellationToken).ConfigureAwait(false);
+            pending = DispatchAsync(command, cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            HandleFailure(command, descriptor, e, cancellationToken);
+            _taskSet.Exit(attribute);
+            return default;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            _taskSet.Exit(attribute);
+            return default;
+        }
+
+        return CompleteAsync(pending, descriptor, command, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitThenExecuteAsync(ValueTask enter, CommandDescriptor descriptor, ScsiCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await enter.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -96,42 +156,74 @@ public sealed partial class LogicalUnit
             return;
         }
 
+        ValueTask pending;
         try
         {
-            await DispatchAsync(command, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackstoreException e)
-        {
-            FailFromBackstore(command, descriptor, e);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            command.Status = ScsiStatus.TaskAborted;
-            command.SenseLength = 0;
+            pending = DispatchAsync(command, cancellationToken);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A bug of ours must not take the unit down: report it as INTERNAL TARGET FAILURE and log it.
-            LogUnexpectedFailure(_logger, descriptor.Name, e);
-            Fail(command, SenseCode.InternalTargetFailure);
+            HandleFailure(command, descriptor, e, cancellationToken);
+            _taskSet.Exit(command.TaskAttribute);
+            return;
+        }
+
+        await CompleteAsync(pending, descriptor, command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits a dispatched command, turns its failure into sense, and leaves the task set.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CompleteAsync(ValueTask pending, CommandDescriptor descriptor, ScsiCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            HandleFailure(command, descriptor, e, cancellationToken);
         }
         finally
         {
-            _taskSet.Exit(attribute);
+            _taskSet.Exit(command.TaskAttribute);
         }
     }
 
-    /// <summary>Establishes a unit attention for every known I_T nexus except <paramref name="except"/>.</summary>
+    private void HandleFailure(ScsiCommand command, CommandDescriptor descriptor, Exception e, CancellationToken cancellationToken)
+    {
+        switch (e)
+        {
+            case BackstoreException backstore:
+                FailFromBackstore(command, descriptor, backstore);
+                break;
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                command.Status = ScsiStatus.TaskAborted;
+                command.SenseLength = 0;
+                command.DataLength = 0;
+                break;
+            default:
+                // A bug of ours must not take the unit down: report it as INTERNAL TARGET FAILURE and log it.
+                LogUnexpectedFailure(_logger, descriptor.Name, e);
+                command.DataLength = 0;
+                Fail(command, SenseCode.InternalTargetFailure);
+                break;
+        }
+    }
+
+    /// <summary>Establishes a unit attention for every active I_T nexus except <paramref name="except"/>.</summary>
     public void EstablishUnitAttention(UnitAttention condition, ItNexus? except = null)
     {
         foreach (var (nexus, state) in _nexuses)
         {
-            if (!ReferenceEquals(nexus, except))
+            if (state.Active && !ReferenceEquals(nexus, except))
             {
                 state.Add(condition);
             }
         }
     }
+
+    /// <summary>Establishes a unit attention for one I_T nexus (e.g. COMMANDS CLEARED BY ANOTHER INITIATOR, SAM-5).</summary>
+    public void EstablishUnitAttentionFor(ItNexus nexus, UnitAttention condition) => GetNexusState(nexus)?.Add(condition);
 
     /// <summary>Pending unit attentions of a nexus (for tests and diagnostics).</summary>
     public UnitAttention PendingUnitAttentions(ItNexus nexus) =>
@@ -154,20 +246,39 @@ public sealed partial class LogicalUnit
     }
 
     /// <summary>
-    /// LOGICAL UNIT RESET (SAM-5 7.7): clears PREVENT state and sets BUS DEVICE RESET FUNCTION OCCURRED for every
-    /// nexus. Aborting the tasks themselves is the front end's part (it owns them).
+    /// LOGICAL UNIT RESET (SAM-5 7.7): clears PREVENT state, releases an SPC-2 reservation (SPC-2 5.5.1) and sets BUS
+    /// DEVICE RESET FUNCTION OCCURRED for every nexus. Persistent reservations and registrations stay (SPC-5 5.13.1).
+    /// Aborting the tasks themselves is the front end's part (it owns them).
     /// </summary>
     public void Reset()
     {
+        ReleaseSpc2Reservation(holder: null);
         foreach (var state in _nexuses.Values)
         {
             state.PreventsRemoval = false;
-            state.Add(UnitAttention.BusDeviceReset);
+            if (state.Active)
+            {
+                state.Add(UnitAttention.BusDeviceReset);
+            }
         }
     }
 
-    /// <summary>Forgets an I_T nexus whose session ended (its PREVENT and unit attentions go with it).</summary>
-    public void RemoveNexus(ItNexus nexus) => _nexuses.TryRemove(nexus, out _);
+    /// <summary>
+    /// I_T nexus loss (the session ended): its PREVENT, pending unit attentions and SPC-2 reservation go (SPC-2
+    /// 5.5.1: I_T nexus loss releases it). Its persistent reservation registrations stay: SPC-5 5.13.1 keeps them
+    /// across I_T nexus loss, and a later nexus from the same initiator port and target port is the same registrant.
+    /// </summary>
+    public void RemoveNexus(ItNexus nexus)
+    {
+        ArgumentNullException.ThrowIfNull(nexus);
+        ReleaseSpc2Reservation(nexus);
+        if (_nexuses.TryGetValue(nexus, out var state))
+        {
+            // Kept, inactive: unit attentions raised while it is away are not queued for it, and when the same
+            // initiator port logs in again it is not greeted with POWER ON as if the unit had restarted.
+            state.Deactivate();
+        }
+    }
 
     internal NexusState? GetNexusState(ItNexus? nexus)
     {
@@ -178,11 +289,71 @@ public sealed partial class LogicalUnit
 
         if (_nexuses.TryGetValue(nexus, out var state))
         {
+            if (!state.Active)
+            {
+                state.Active = true;
+            }
+
             return state;
         }
 
         var initial = Options.PowerOnUnitAttention ? UnitAttention.PowerOnReset : UnitAttention.None;
         return _nexuses.GetOrAdd(nexus, new NexusState(initial));
+    }
+
+    /// <summary>False for commands this unit does not offer (UNMAP without backstore support, PERSISTENT RESERVE
+    /// IN/OUT when the engine does not own reservations); Admit and REPORT SUPPORTED OPERATION CODES both ask.</summary>
+    internal bool Offers(CommandDescriptor descriptor) =>
+        ((descriptor.Flags & CommandFlags.NeedsUnmap) == 0 || Backstore.SupportsUnmap)
+        && (descriptor.Conflict != ConflictClass.PersistentReservation || Options.ReservationsByEngine);
+
+    /// <summary>Establishes <paramref name="condition"/> for every known I_T nexus of <paramref name="registrations"/> except <paramref name="except"/>.</summary>
+    internal void EstablishUnitAttentionForRegistrants(UnitAttention condition, IEnumerable<Registration> registrations, ItNexus? except)
+    {
+        foreach (var nexus in NexusesOf(registrations))
+        {
+            if (!ReferenceEquals(nexus, except))
+            {
+                GetNexusState(nexus)?.Add(condition);
+            }
+        }
+    }
+
+    /// <summary>The I_T nexuses this unit knows that <paramref name="registrations"/> are for.</summary>
+    internal List<ItNexus> NexusesOf(IEnumerable<Registration> registrations)
+    {
+        var found = new List<ItNexus>();
+        foreach (var nexus in _nexuses.Keys)
+        {
+            foreach (var registration in registrations)
+            {
+                if (registration.Matches(nexus))
+                {
+                    found.Add(nexus);
+                    break;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>PREEMPT AND ABORT: PREVENT is released for the preempted nexuses (SPC-5 5.13.11.2.6 h) and the front
+    /// end is told to abort their commands.</summary>
+    internal void AbortTasksOf(List<ItNexus> nexuses, ScsiCommand preempting)
+    {
+        foreach (var nexus in nexuses)
+        {
+            if (_nexuses.TryGetValue(nexus, out var state))
+            {
+                state.PreventsRemoval = false;
+            }
+        }
+
+        if (nexuses.Count > 0)
+        {
+            TasksAborted?.Invoke(this, new TasksAbortedEventArgs(nexuses, preempting));
+        }
     }
 
     internal bool AnyNexusPreventsRemoval()
@@ -200,7 +371,8 @@ public sealed partial class LogicalUnit
 
     /// <summary>
     /// The checks every command passes before it may run: a known opcode, a well-formed CDB, unit attentions,
-    /// write protection. Returns null when the command already has its (CHECK CONDITION) outcome.
+    /// reservation conflicts, write protection. Returns null when the command already has its outcome (CHECK
+    /// CONDITION or RESERVATION CONFLICT).
     /// </summary>
     private CommandDescriptor? Admit(ScsiCommand command)
     {
@@ -212,7 +384,7 @@ public sealed partial class LogicalUnit
         }
 
         var descriptor = CommandTable.Find(cdb);
-        if (descriptor is not null && (descriptor.Flags & CommandFlags.NeedsUnmap) != 0 && !Backstore.SupportsUnmap)
+        if (descriptor is not null && !Offers(descriptor))
         {
             descriptor = null;
         }
@@ -232,7 +404,7 @@ public sealed partial class LogicalUnit
 
         if (descriptor is null)
         {
-            if (CommandTable.HasServiceActions(cdb[0]) && cdb.Length >= 2)
+            if (cdb.Length >= 2 && OffersServiceActionsOf(cdb[0]))
             {
                 Fail(command, SenseCode.InvalidFieldInCdb, FieldPointer.Cdb(1, 4));
             }
@@ -263,6 +435,15 @@ public sealed partial class LogicalUnit
             return null;
         }
 
+        // SPC-5 5.13.1 (tables 65 and 66), SBC-4 4.17. One volatile read and two tests while the unit has no
+        // registration and no reservation, which is the data path's usual case.
+        var reservations = Reservations.State;
+        if (!reservations.IsEmpty && reservations.Conflicts(command.Nexus, descriptor.Conflict, cdb))
+        {
+            command.Status = ScsiStatus.ReservationConflict;
+            return null;
+        }
+
         if ((descriptor.Flags & CommandFlags.WritesMedium) != 0 && (IsReadOnly || Mode.SoftwareWriteProtect))
         {
             // SBC-4 write protection: DATA PROTECT, WRITE PROTECTED, before any data moves.
@@ -272,6 +453,12 @@ public sealed partial class LogicalUnit
 
         return descriptor;
     }
+
+    // An unknown service action of an offered opcode is INVALID FIELD IN CDB; PERSISTENT RESERVE IN/OUT on a unit
+    // whose reservations belong to the core (SCST) are not offered at all: INVALID COMMAND OPERATION CODE.
+    private bool OffersServiceActionsOf(byte opcode) =>
+        CommandTable.HasServiceActions(opcode)
+        && (Options.ReservationsByEngine || opcode is not (OperationCode.PersistentReserveIn or OperationCode.PersistentReserveOut));
 
     private bool CheckReservedBits(ScsiCommand command, CommandDescriptor descriptor, ReadOnlySpan<byte> cdb)
     {
@@ -288,7 +475,7 @@ public sealed partial class LogicalUnit
             var bad = cdb[i] & ~allowed;
             if (bad != 0)
             {
-                Fail(command, SenseCode.InvalidFieldInCdb, FieldPointer.Cdb(i, 31 - int.LeadingZeroCount(bad) - 24));
+                Fail(command, SenseCode.InvalidFieldInCdb, FieldPointer.Cdb(i, 31 - int.LeadingZeroCount(bad)));
                 return false;
             }
         }
@@ -297,7 +484,7 @@ public sealed partial class LogicalUnit
         var control = cdb[last] & 0x07;
         if (control != 0)
         {
-            Fail(command, SenseCode.InvalidFieldInCdb, FieldPointer.Cdb(last, 31 - int.LeadingZeroCount(control) - 24));
+            Fail(command, SenseCode.InvalidFieldInCdb, FieldPointer.Cdb(last, 31 - int.LeadingZeroCount(control)));
             return false;
         }
 
@@ -357,8 +544,7 @@ public sealed partial class LogicalUnit
                 PreFetch.Execute(this, command);
                 return default;
             case OperationCode.StartStopUnit:
-                StartStopUnit.Execute(this, command);
-                return default;
+                return StartStopUnit.ExecuteAsync(this, command, cancellationToken);
             case OperationCode.PreventAllowMediumRemoval:
                 PreventAllow.Execute(this, command);
                 return default;
@@ -370,6 +556,18 @@ public sealed partial class LogicalUnit
                 return default;
             case OperationCode.MaintenanceIn:
                 ReportSupportedTaskManagementFunctions.Execute(this, command);
+                return default;
+            case OperationCode.PersistentReserveIn:
+                PersistentReserveIn.Execute(this, command);
+                return default;
+            case OperationCode.PersistentReserveOut:
+                PersistentReserveOut.Execute(this, command);
+                return default;
+            case OperationCode.Reserve6 or OperationCode.Reserve10:
+                ReserveRelease.Reserve(this, command);
+                return default;
+            case OperationCode.Release6 or OperationCode.Release10:
+                ReserveRelease.Release(this, command);
                 return default;
             default:
                 Fail(command, SenseCode.InvalidCommandOperationCode, FieldPointer.Cdb(0));
@@ -407,6 +605,26 @@ public sealed partial class LogicalUnit
     }
 
     /// <summary>
+    /// Claims exactly <paramref name="needed"/> bytes of data-out, for commands whose data-out size the CDB fixes
+    /// completely (COMPARE AND WRITE, WRITE SAME): any other size means the CDB and the transfer disagree, which
+    /// is INVALID FIELD IN CDB at <paramref name="lengthField"/> (libiscsi's *InvalidDataOutSize tests expect it).
+    /// </summary>
+    internal bool TryTakeExactDataOut(ScsiCommand command, long needed, int lengthField, out Memory<byte> data)
+    {
+        command.SetResidual(needed);
+        if (needed != command.ExpectedTransferLength || needed > command.Data.Length)
+        {
+            FailCdb(command, lengthField);
+            data = default;
+            return false;
+        }
+
+        data = command.Data[..(int)needed];
+        command.DataLength = (int)needed;
+        return true;
+    }
+
+    /// <summary>
     /// Claims <paramref name="needed"/> bytes of data-out. When the transport carried less than the command needs
     /// (SPDTL > EDTL) the command is refused with INVALID FIELD IN COMMAND INFORMATION UNIT and no data is used:
     /// FCP-4 and RFC 7143 allow this or a truncated transfer, and refusing never writes half a command.
@@ -439,11 +657,25 @@ public sealed partial class LogicalUnit
         return true;
     }
 
+    private void ReleaseSpc2Reservation(ItNexus? holder)
+    {
+        lock (Reservations.Gate)
+        {
+            var state = Reservations.State;
+            if (state.Spc2Holder is not null && (holder is null || ReferenceEquals(state.Spc2Holder, holder)))
+            {
+                Reservations.Publish(state.WithSpc2Holder(null));
+            }
+        }
+    }
+
     private void FailFromBackstore(ScsiCommand command, CommandDescriptor descriptor, BackstoreException e)
     {
         Counters.BackstoreError();
         command.DataLength = 0;
-        var writes = (descriptor.Flags & CommandFlags.WritesMedium) != 0;
+        // A failed flush lost written data: WRITE ERROR, as for a failed write.
+        var writes = (descriptor.Flags & CommandFlags.WritesMedium) != 0
+            || descriptor.OperationCode is OperationCode.SynchronizeCache10 or OperationCode.SynchronizeCache16 or OperationCode.StartStopUnit;
         var code = e.Error switch
         {
             BackstoreError.MediumError => writes ? SenseCode.WriteError : SenseCode.UnrecoveredReadError,

@@ -9,6 +9,17 @@ internal sealed class NexusState
 
     public UnitAttention Pending => (UnitAttention)Volatile.Read(ref _pending);
 
+    /// <summary>The nexus exists now (a session is logged in); false after <see cref="Deactivate"/> until its next command.</summary>
+    public bool Active { get; set; } = true;
+
+    /// <summary>I_T nexus loss: pending conditions and PREVENT go; the state is kept so the port is known.</summary>
+    public void Deactivate()
+    {
+        Active = false;
+        PreventsRemoval = false;
+        Volatile.Write(ref _pending, 0);
+    }
+
     /// <summary>SBC-4 PREVENT ALLOW MEDIUM REMOVAL: prevention is held per I_T nexus.</summary>
     public bool PreventsRemoval { get; set; }
 

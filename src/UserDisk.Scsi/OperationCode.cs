@@ -9,6 +9,8 @@ public static class OperationCode
     public const byte Write6 = 0x0A;
     public const byte Inquiry = 0x12;
     public const byte ModeSelect6 = 0x15;
+    public const byte Reserve6 = 0x16;
+    public const byte Release6 = 0x17;
     public const byte ModeSense6 = 0x1A;
     public const byte StartStopUnit = 0x1B;
     public const byte PreventAllowMediumRemoval = 0x1E;
@@ -22,7 +24,11 @@ public static class OperationCode
     public const byte WriteSame10 = 0x41;
     public const byte Unmap = 0x42;
     public const byte ModeSelect10 = 0x55;
+    public const byte Reserve10 = 0x56;
+    public const byte Release10 = 0x57;
     public const byte ModeSense10 = 0x5A;
+    public const byte PersistentReserveIn = 0x5E;
+    public const byte PersistentReserveOut = 0x5F;
     public const byte Read16 = 0x88;
     public const byte CompareAndWrite = 0x89;
     public const byte Write16 = 0x8A;
@@ -44,4 +50,20 @@ public static class OperationCode
     public const byte GetLbaStatusServiceAction = 0x12;
     public const byte ReportSupportedOperationCodesServiceAction = 0x0C;
     public const byte ReportSupportedTaskManagementFunctionsServiceAction = 0x0D;
+
+    // PERSISTENT RESERVE IN service actions (SPC-5 table "PERSISTENT RESERVE IN service action codes").
+    public const byte ReadKeysServiceAction = 0x00;
+    public const byte ReadReservationServiceAction = 0x01;
+    public const byte ReportCapabilitiesServiceAction = 0x02;
+    public const byte ReadFullStatusServiceAction = 0x03;
+
+    // PERSISTENT RESERVE OUT service actions (SPC-5 table "PERSISTENT RESERVE OUT service action codes").
+    public const byte RegisterServiceAction = 0x00;
+    public const byte ReserveServiceAction = 0x01;
+    public const byte ReleaseServiceAction = 0x02;
+    public const byte ClearServiceAction = 0x03;
+    public const byte PreemptServiceAction = 0x04;
+    public const byte PreemptAndAbortServiceAction = 0x05;
+    public const byte RegisterAndIgnoreExistingKeyServiceAction = 0x06;
+    public const byte RegisterAndMoveServiceAction = 0x07;
 }

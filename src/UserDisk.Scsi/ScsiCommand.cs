@@ -107,6 +107,16 @@ public sealed class ScsiCommand
         SenseLength = 0;
     }
 
+    /// <summary>
+    /// Ends the command with a status the transport decides without the engine (TASK SET FULL when the front end's
+    /// buffers are exhausted, BUSY), with no sense and no data.
+    /// </summary>
+    public void CompleteWithoutExecution(ScsiStatus status)
+    {
+        ResetOutcome();
+        Status = status;
+    }
+
     /// <summary>Records the residual for a command that wanted <paramref name="wanted"/> bytes (SPDTL).</summary>
     internal void SetResidual(long wanted)
     {

@@ -15,6 +15,8 @@ public readonly record struct SenseCode(SenseKey Key, byte Asc, byte Ascq)
     public static readonly SenseCode InvalidFieldInCommandInformationUnit = new(SenseKey.IllegalRequest, 0x0E, 0x03);
     public static readonly SenseCode SavingParametersNotSupported = new(SenseKey.IllegalRequest, 0x39, 0x00);
     public static readonly SenseCode InvalidMessageError = new(SenseKey.IllegalRequest, 0x49, 0x00);
+    public static readonly SenseCode InvalidReleaseOfPersistentReservation = new(SenseKey.IllegalRequest, 0x26, 0x04);
+    public static readonly SenseCode InsufficientRegistrationResources = new(SenseKey.IllegalRequest, 0x55, 0x04);
     public static readonly SenseCode MediumRemovalPrevented = new(SenseKey.IllegalRequest, 0x53, 0x02);
 
     // DATA PROTECT

@@ -35,13 +35,13 @@ internal static class CompareAndWrite
 
         var bs = lu.BlockSize;
         var half = blocks * bs;
-        if (!lu.TryTakeDataOut(command, 2L * half, out var data) || blocks == 0)
+        if (!lu.TryTakeExactDataOut(command, 2L * half, 13, out var data) || blocks == 0)
         {
             return;
         }
 
         var token = await lu.WriteLock.AcquireAsync(lba, blocks, exclusive: true, cancellationToken).ConfigureAwait(false);
-        var scratch = Scratch.Rent(half);
+        var scratch = Scratch.RentWhole(half);
         try
         {
             var current = scratch.AsMemory(0, half);

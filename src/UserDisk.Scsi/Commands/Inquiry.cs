@@ -19,7 +19,8 @@ internal static class Inquiry
 
     // Version descriptors (SPC-5 table of version descriptor values, "no version claimed" codes).
     private const ushort Sam5 = 0x00A0;
-    private const ushort Spc5 = 0x05C0;
+    private const ushort Spc4 = 0x0460;
+    private const ushort Sbc3 = 0x04C0;
     private const ushort Sbc4 = 0x0600;
 
     public static void Execute(LogicalUnit lu, ScsiCommand command)
@@ -76,7 +77,9 @@ internal static class Inquiry
         const int Length = 74;
         b[0] = 0x00;            // peripheral qualifier 0, device type 0 (direct access block device)
         b[1] = 0x00;            // not removable
-        b[2] = 0x07;            // VERSION: SPC-5
+        // VERSION 06h (SPC-4): the command set here is SPC-4's (reservations included); conformance suites and
+        // some initiators reject 07h.
+        b[2] = 0x06;
         b[3] = 0x12;            // HISUP=1, RESPONSE DATA FORMAT=2
         b[4] = Length - 5;      // ADDITIONAL LENGTH
         b[5] = 0x00;            // no PROTECT, no 3PC, no ALUA (TPGS=0)
@@ -87,9 +90,12 @@ internal static class Inquiry
         WriteAscii(b.Slice(32, 4), lu.Options.Revision);
         var descriptors = b.Slice(58, 16);
         BinaryPrimitives.WriteUInt16BigEndian(descriptors, Sam5);
-        BinaryPrimitives.WriteUInt16BigEndian(descriptors[2..], Spc5);
-        BinaryPrimitives.WriteUInt16BigEndian(descriptors[4..], Sbc4);
-        BinaryPrimitives.WriteUInt16BigEndian(descriptors[6..], lu.Options.TransportVersionDescriptor);
+        BinaryPrimitives.WriteUInt16BigEndian(descriptors[2..], Spc4);
+        // SBC-3 and SBC-4: initiators and suites that know only SBC-3 look for its descriptor before they trust
+        // the SBC-3 VPD pages.
+        BinaryPrimitives.WriteUInt16BigEndian(descriptors[4..], Sbc3);
+        BinaryPrimitives.WriteUInt16BigEndian(descriptors[6..], Sbc4);
+        BinaryPrimitives.WriteUInt16BigEndian(descriptors[8..], lu.Options.TransportVersionDescriptor);
         return Length;
     }
 
@@ -185,6 +191,10 @@ internal static class Inquiry
         b[1] = BlockDeviceCharacteristics;
         b[3] = 0x3C;
         BinaryPrimitives.WriteUInt16BigEndian(b[4..], 1); // MEDIUM ROTATION RATE 1: non-rotating medium
+
+        // VBULS: VERIFY and WRITE AND VERIFY with BYTCHK 01b compare deallocated blocks as the zeros they read. With
+        // VBULS=0, SBC-4 (VERIFY command, BYTCHK field) would require MISCOMPARE VERIFY OF UNMAPPED LBA instead.
+        b[8] = 0x01;
         return 64;
     }
 

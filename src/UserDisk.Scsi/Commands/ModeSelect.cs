@@ -129,7 +129,8 @@ internal static class ModeSelect
                 var differs = (page[i] ^ current[i]) & ~changeable[i];
                 if (differs != 0)
                 {
-                    lu.FailParameter(command, p + i, 31 - int.LeadingZeroCount(differs) - 24);
+                    // SPC-5 4.4.2.4.2: BIT POINTER names the (most significant) bit in error.
+                    lu.FailParameter(command, p + i, 31 - int.LeadingZeroCount(differs));
                     return;
                 }
             }

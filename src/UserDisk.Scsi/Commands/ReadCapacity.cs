@@ -41,9 +41,8 @@ internal static class ReadCapacity
         BinaryPrimitives.WriteUInt64BigEndian(data, (ulong)(lu.BlockCount - 1));
         BinaryPrimitives.WriteUInt32BigEndian(data[8..], (uint)lu.BlockSize);
 
-        // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: report 4 KiB physical blocks for smaller logical blocks,
-        // so initiators align I/O to the page size the backstores work in.
-        data[13] = (byte)(lu.BlockSize < 4096 ? int.Log2(4096 / lu.BlockSize) : 0);
+        // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (0 by default: a physical block is a logical block).
+        data[13] = lu.Options.PhysicalBlockExponent;
         if (lu.Backstore.SupportsUnmap)
         {
             data[14] = (byte)(0x80 | (lu.Backstore.UnmappedReadsZero ? 0x40 : 0)); // LBPME, LBPRZ

@@ -23,10 +23,12 @@ internal static class ReadWrite
             return default;
         }
 
-        if (bytes > command.ExpectedTransferLength || bytes > command.Data.Length)
+        var room = Math.Min(command.ExpectedTransferLength, command.Data.Length);
+        if (bytes > room)
         {
-            lu.Fail(command, SenseCode.InvalidFieldInCommandInformationUnit);
-            return default;
+            // SPDTL > EDTL: FCP-4 and RFC 7143 let the target transfer only what the initiator expects and report
+            // the overflow; libiscsi's residual tests expect exactly that.
+            return ReadTruncatedAsync(lu, command, lba, room, cancellationToken);
         }
 
         var pending = lu.Backstore.ReadAsync((long)lba * lu.BlockSize, command.Data[..bytes], cancellationToken);
@@ -49,11 +51,7 @@ internal static class ReadWrite
         }
 
         var bytes = (long)blocks * lu.BlockSize;
-        if (!lu.TryTakeDataOut(command, bytes, out var data))
-        {
-            return default;
-        }
-
+        command.SetResidual(bytes);
         if (bytes == 0)
         {
             lu.Counters.Write(0);
@@ -61,7 +59,90 @@ internal static class ReadWrite
         }
 
         // With the write cache disabled every write must be durable on completion (SBC-4 Caching page, WCE).
-        return WriteBlocksAsync(lu, lba, data, fua || !lu.Mode.WriteCacheEnabled, cancellationToken);
+        fua |= !lu.Mode.WriteCacheEnabled;
+        var room = Math.Min(command.ExpectedTransferLength, command.Data.Length);
+        if (bytes > room)
+        {
+            // SPDTL > EDTL: write only the bytes the initiator sent (FCP-4 option a, as for reads).
+            command.DataLength = room;
+            return WritePartialAsync(lu, lba, command.Data[..room], fua, cancellationToken);
+        }
+
+        command.DataLength = (int)bytes;
+        return WriteBlocksAsync(lu, lba, command.Data[..(int)bytes], fua, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/>, which may end inside a block: whole blocks go straight to the backstore, the
+    /// tail block is read, patched and written back, all under one write lock so no other write interleaves.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal static async ValueTask WritePartialAsync(LogicalUnit lu, ulong lba, ReadOnlyMemory<byte> data, bool fua, CancellationToken cancellationToken)
+    {
+        var bs = lu.BlockSize;
+        var full = data.Length / bs * bs;
+        var rest = data.Length - full;
+        var blocks = (ulong)((data.Length + bs - 1) / bs);
+        var token = await lu.WriteLock.AcquireAsync(lba, blocks, exclusive: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (full > 0)
+            {
+                await lu.Backstore.WriteAsync((long)lba * bs, data[..full], fua, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (rest > 0)
+            {
+                var scratch = Scratch.Rent(bs);
+                try
+                {
+                    var offset = ((long)lba * bs) + full;
+                    await lu.Backstore.ReadAsync(offset, scratch.AsMemory(0, bs), cancellationToken).ConfigureAwait(false);
+                    data.Span[full..].CopyTo(scratch);
+                    await lu.Backstore.WriteAsync(offset, scratch.AsMemory(0, bs), fua, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Scratch.Return(scratch);
+                }
+            }
+        }
+        finally
+        {
+            lu.WriteLock.Release(token);
+        }
+
+        lu.Counters.Write(data.Length);
+    }
+
+    /// <summary>Reads the first <paramref name="room"/> bytes of the range; the last block may be cut short.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask ReadTruncatedAsync(LogicalUnit lu, ScsiCommand command, ulong lba, int room, CancellationToken cancellationToken)
+    {
+        var bs = lu.BlockSize;
+        var full = room / bs * bs;
+        var rest = room - full;
+        if (full > 0)
+        {
+            await lu.Backstore.ReadAsync((long)lba * bs, command.Data[..full], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (rest > 0)
+        {
+            var scratch = Scratch.Rent(bs);
+            try
+            {
+                await lu.Backstore.ReadAsync(((long)lba * bs) + full, scratch.AsMemory(0, bs), cancellationToken).ConfigureAwait(false);
+                scratch.AsSpan(0, rest).CopyTo(command.Data.Span[full..]);
+            }
+            finally
+            {
+                Scratch.Return(scratch);
+            }
+        }
+
+        command.DataLength = room;
+        lu.Counters.Read(room);
     }
 
     /// <summary>Writes under the unit's write range lock so COMPARE AND WRITE stays atomic against it.</summary>

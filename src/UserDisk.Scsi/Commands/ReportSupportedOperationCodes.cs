@@ -78,8 +78,7 @@ internal static class ReportSupportedOperationCodes
         }
     }
 
-    private static bool IsOffered(LogicalUnit lu, CommandDescriptor descriptor) =>
-        (descriptor.Flags & CommandFlags.NeedsUnmap) == 0 || lu.Backstore.SupportsUnmap;
+    private static bool IsOffered(LogicalUnit lu, CommandDescriptor descriptor) => lu.Offers(descriptor);
 
     private static int WriteAll(LogicalUnit lu, Span<byte> b, bool rctd)
     {

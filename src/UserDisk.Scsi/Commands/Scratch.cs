@@ -14,6 +14,9 @@ internal static class Scratch
 
     public static byte[] Rent(long bytes) => ArrayPool<byte>.Shared.Rent((int)Math.Min(bytes, ChunkBytes));
 
+    /// <summary>A buffer of at least <paramref name="bytes"/>, for commands that need the whole range at once.</summary>
+    public static byte[] RentWhole(int bytes) => ArrayPool<byte>.Shared.Rent(bytes);
+
     public static void Return(byte[] buffer) => ArrayPool<byte>.Shared.Return(buffer);
 
     /// <summary>Index of the first byte that differs, or -1.</summary>

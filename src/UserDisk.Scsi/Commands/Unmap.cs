@@ -67,6 +67,7 @@ internal static class Unmap
             return false;
         }
 
+        ulong total = 0;
         for (var i = 0; i < count; i++)
         {
             var (lba, blocks) = ReadDescriptor(data, i);
@@ -75,7 +76,10 @@ internal static class Unmap
                 return false;
             }
 
-            if (blocks > lu.Options.MaxUnmapBlocks)
+            // SBC-4 UNMAP parameter list: the total of all descriptors, not each one, is bound by the Block Limits
+            // VPD MAXIMUM UNMAP LBA COUNT. The pointer names the descriptor that goes over it.
+            total += blocks;
+            if (total > lu.Options.MaxUnmapBlocks)
             {
                 lu.FailParameter(command, HeaderLength + (i * DescriptorLength) + 8);
                 return false;

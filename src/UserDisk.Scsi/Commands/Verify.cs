@@ -67,14 +67,19 @@ internal static class Verify
         }
 
         var bytes = blocks * (long)lu.BlockSize;
-        if (!lu.TryTakeDataOut(command, bytes, out var data) || blocks == 0)
+        command.SetResidual(bytes);
+        if (blocks == 0)
         {
             return;
         }
 
+        // As WRITE does, take only what the initiator sent when it expected less than the CDB asks (FCP-4 option a).
+        var data = command.Data[..(int)Math.Min(bytes, Math.Min(command.ExpectedTransferLength, command.Data.Length))];
+        command.DataLength = data.Length;
+
         // The verify reads what the medium holds, so the write must reach it first: force unit access.
-        await ReadWrite.WriteBlocksAsync(lu, lba, data, fua: true, cancellationToken).ConfigureAwait(false);
-        await CompareAsync(lu, command, lba, bytes, data, repeatOneBlock: false, cancellationToken).ConfigureAwait(false);
+        await ReadWrite.WritePartialAsync(lu, lba, data, fua: true, cancellationToken).ConfigureAwait(false);
+        await CompareAsync(lu, command, lba, data.Length, data, repeatOneBlock: false, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryDecode(LogicalUnit lu, ScsiCommand command, out ulong lba, out uint blocks, out int byteCheck)
@@ -111,15 +116,17 @@ internal static class Verify
     private static async ValueTask CompareAsync(LogicalUnit lu, ScsiCommand command, ulong lba, long bytes, ReadOnlyMemory<byte> expected, bool repeatOneBlock, CancellationToken cancellationToken)
     {
         var bs = lu.BlockSize;
-        var scratch = Scratch.Rent(bytes);
+        var scratch = Scratch.Rent(Math.Max(bytes, bs));
         try
         {
             var chunk = scratch.Length / bs * bs;
             for (long done = 0; done < bytes; done += chunk)
             {
+                // Read whole blocks; compare only the bytes asked for (the last block may be cut short).
                 var n = (int)Math.Min(chunk, bytes - done);
+                var whole = (n + bs - 1) / bs * bs;
+                await lu.Backstore.ReadAsync(((long)lba * bs) + done, scratch.AsMemory(0, whole), cancellationToken).ConfigureAwait(false);
                 var actual = scratch.AsMemory(0, n);
-                await lu.Backstore.ReadAsync(((long)lba * bs) + done, actual, cancellationToken).ConfigureAwait(false);
                 if (expected.IsEmpty)
                 {
                     continue;

@@ -56,7 +56,7 @@ internal static class WriteSame
         ReadOnlyMemory<byte> pattern = default;
         if (!noDataOut)
         {
-            if (!lu.TryTakeDataOut(command, bs, out var block))
+            if (!lu.TryTakeExactDataOut(command, bs, countOffset, out var block))
             {
                 return;
             }
