@@ -1,0 +1,16 @@
+namespace UserDisk.Iscsi;
+
+/// <summary>Reject PDU reasons (RFC 7143 11.17.1).</summary>
+internal enum IscsiRejectReason : byte
+{
+    DataDigestError = 0x02,
+    SnackReject = 0x03,
+    ProtocolError = 0x04,
+    CommandNotSupported = 0x05,
+    ImmediateCommandRejected = 0x06,
+    TaskInProgress = 0x07,
+    InvalidDataAck = 0x08,
+    InvalidPduField = 0x09,
+    LongOperationReject = 0x0A,
+    WaitingForLogout = 0x0C,
+}
