@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps build test lint format bench clean
+.PHONY: all deps build run test lint format bench clean
 
 all: build
 
@@ -19,6 +19,10 @@ deps:
 ## build: compile everything, warnings as errors
 build:
 	$(DOTNET) build UserDisk.sln -c $(CONFIG) -nologo -v quiet
+
+## run: serve the default disks (src/UserDisk.Server/appsettings.json) through the embedded iSCSI target on 127.0.0.1:3260; data in .data/
+run: deps build
+	$(DOTNET) run -c $(CONFIG) --project src/UserDisk.Server --no-build -- serve --data-dir .data
 
 ## test: deps, build, format check, every test project; ends with "N passed, N failed"
 test: deps

@@ -1,0 +1,116 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UserDisk.Iscsi;
+using UserDisk.Server.Configuration;
+using UserDisk.Server.Hosting;
+
+namespace UserDisk.Server.Frontends.Iscsi;
+
+/// <summary>
+/// Runs the embedded iSCSI target over the LUNs <see cref="LogicalUnitService"/> opened. On stop it gives
+/// in-flight commands until <see cref="UserDiskOptions.ShutdownTimeout"/> to finish, then closes what is left.
+/// </summary>
+public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposable
+{
+    private readonly UserDiskOptions _options;
+    private readonly LunCatalog _catalog;
+    private readonly Readiness _readiness;
+    private readonly ConsoleOutput _console;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private IscsiServer? _server;
+
+    public IscsiFrontendService(UserDiskOptions options, LunCatalog catalog, Readiness readiness, ConsoleOutput console, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _catalog = catalog;
+        _readiness = readiness;
+        _console = console;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<IscsiFrontendService>();
+    }
+
+    /// <summary>The endpoints the target listens on (a configured port 0 shows the port the kernel chose).</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndpoints => _server?.LocalEndpoints ?? [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var targets = new List<IscsiTargetOptions>();
+        foreach (IGrouping<TargetOptions, ServedLun> group in _catalog.Luns.GroupBy(l => l.Target))
+        {
+            TargetOptions target = group.Key;
+            targets.Add(new IscsiTargetOptions
+            {
+                Name = target.Name,
+                Alias = target.Alias,
+                Portal = target.Portal,
+                Luns = group.Select(l => new IscsiLun(l.Options.Number, l.Unit)).ToList(),
+                Chap = target.Chap is { } chap
+                    ? new ChapCredentials { UserName = chap.UserName, Secret = chap.Secret, MutualUserName = chap.MutualUserName, MutualSecret = chap.MutualSecret }
+                    : null,
+            });
+        }
+
+        _server = new IscsiServer(targets, _loggerFactory);
+        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        _readiness.FrontendListening();
+
+        var bound = new List<(TargetOptions Target, IPEndPoint Portal)>();
+        foreach (TargetOptions target in _catalog.Luns.Select(l => l.Target).Distinct())
+        {
+            IPEndPoint portal = BoundPortal(target.Portal);
+            bound.Add((target, portal));
+            string authentication = target.Chap is null ? "none" : target.Chap.MutualUserName is null ? "CHAP" : "mutual CHAP";
+            string alias = target.Alias ?? string.Empty;
+            string listening = EndpointText.Format(portal);
+            LogTarget(_logger, target.Name, alias, listening, target.Luns.Count, authentication);
+        }
+
+        await _console.Writer.WriteAsync(ConnectionHints.Format(bound)).ConfigureAwait(false);
+        await _console.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _readiness.Stopping();
+        if (_server is null)
+        {
+            return;
+        }
+
+        // The host's token fires at HostOptions.ShutdownTimeout, which leaves room for flushing after this; the
+        // iSCSI sessions get the configured timeout.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.ShutdownTimeout);
+        LogStopping(_logger, _server.ConnectionCount, _options.ShutdownTimeout.TotalSeconds);
+        await _server.StopAsync(deadline.Token).ConfigureAwait(false);
+        LogStopped(_logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+            _server = null;
+        }
+    }
+
+    private IPEndPoint BoundPortal(IPEndPoint configured)
+    {
+        IReadOnlyList<IPEndPoint> endpoints = LocalEndpoints;
+        return endpoints.FirstOrDefault(e => e.Equals(configured))
+            ?? endpoints.FirstOrDefault(e => configured.Port == 0 && e.Address.Equals(configured.Address))
+            ?? configured;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "iSCSI target {Target} (alias '{Alias}') on {Portal}: {LunCount} LUN(s), authentication {Authentication}")]
+    private static partial void LogTarget(ILogger logger, string target, string alias, string portal, int lunCount, string authentication);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping the iSCSI target: {Connections} connection(s) get {Timeout} s to finish")]
+    private static partial void LogStopping(ILogger logger, int connections, double timeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "iSCSI target stopped")]
+    private static partial void LogStopped(ILogger logger);
+}
