@@ -2,8 +2,9 @@
 # Installs what UserDisk's build and tests need on a Debian 12 machine. Idempotent: installs only what is missing.
 set -euo pipefail
 
-# Debian packages the tests use (more join as front ends and peers arrive).
-packages=()
+# Debian packages the build and tests use; the iSCSI peers (tgt, libiscsi-bin) and fio come from
+# scripts/install-peers.sh and scripts/build-fio.sh, which the conformance stage runs.
+packages=(curl ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

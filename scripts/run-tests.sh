@@ -67,5 +67,22 @@ for project in tests/*.Tests/*.Tests.csproj; do
   fi
 done
 
+# Real initiators against `userdisk serve`, side by side with tgtd, plus a restart that must lose nothing.
+echo "== conformance (iscsi-test-cu vs tgtd, fio integrity across a restart)"
+result="$logs/conformance.result"
+rm -f "$result"
+CONFIG="$config" CONFORMANCE_RESULT="$result" tests/conformance/run-userdisk.sh >"$logs/conformance.log" 2>&1
+rc=$?
+grep -E "^== conformance|^compare-with-tgtd: (failures|skips|PASS|FAIL)|^(kind|rw|ro|TOTAL) " "$logs/conformance.log" | grep -v "^  |"
+if [ -f "$result" ]; then
+  passed=$((passed + $(sed -n 's/^passed //p' "$result")))
+  failed=$((failed + $(sed -n 's/^failed //p' "$result")))
+  grep -A40 "unexpected" "$logs/conformance.log" | grep -E "^\s*(rw|ro):|unexpected" | head -40
+else
+  tail -n 40 "$logs/conformance.log"
+  failed=$((failed + 1))
+fi
+[ "$rc" -eq 0 ] || status=1
+
 echo "$passed passed, $failed failed"
 exit $status

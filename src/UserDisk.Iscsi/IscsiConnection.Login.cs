@@ -9,6 +9,7 @@ internal sealed partial class IscsiConnection
 {
     private LoginNegotiator? _login;
     private ulong _loginIsid;
+    private bool _sessionEnded;
 
     /// <summary>Handles one Login Request; returns false when the connection must close (login failed).</summary>
     private bool HandleLogin(ReadOnlySequence<byte> data)
@@ -117,11 +118,12 @@ internal sealed partial class IscsiConnection
 
     private void EndSession()
     {
-        if (Session is null)
+        if (Session is null || _sessionEnded)
         {
             return;
         }
 
+        _sessionEnded = true;
         if (_server.UnregisterSession(this) && Session.Nexus is { } nexus)
         {
             // I_T nexus loss: the units drop its SPC-2 reservation, PREVENT and pending unit attentions.

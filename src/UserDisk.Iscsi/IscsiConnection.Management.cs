@@ -130,6 +130,10 @@ internal sealed partial class IscsiConnection
         // Commands already received are answered before the logout response (RFC 7143 11.14: the target
         // completes the connection's tasks before it answers a logout for the connection or session).
         await WaitForTasksAsync().ConfigureAwait(false);
+
+        // The nexus is gone before the initiator hears so: a RESERVE from another initiator sent right after this
+        // response must find the SPC-2 reservation released (libiscsi Reserve6.Logout does exactly that).
+        EndSession();
         lock (_sendLock)
         {
             var header = BeginPdu(IscsiOpcode.LogoutResponse, 0x80, itt);
@@ -259,7 +263,7 @@ internal sealed partial class IscsiConnection
         if (request.Function == 7)
         {
             // TARGET COLD RESET also ends every session of the target (RFC 7143 11.5.1).
-            _server.AbortConnections(target, "target cold reset");
+            _server.AbortConnections(target, this, "target cold reset");
         }
     }
 

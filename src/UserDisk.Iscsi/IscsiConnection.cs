@@ -79,6 +79,13 @@ internal sealed partial class IscsiConnection
         SendAsyncLogoutRequest();
     }
 
+    /// <summary>Stops reading and closes once everything already queued for sending has been sent.</summary>
+    public void CloseAfterSending(string reason)
+    {
+        LogClosing(_logger, Remote, reason);
+        _input.CancelPendingRead();
+    }
+
     /// <summary>Closes the connection now; in-flight commands are cancelled and get no response.</summary>
     public void Abort(string reason)
     {

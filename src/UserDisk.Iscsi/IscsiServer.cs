@@ -251,11 +251,17 @@ public sealed partial class IscsiServer : IAsyncDisposable
         return 0;
     }
 
-    internal void AbortConnections(IscsiTarget target, string reason)
+    /// <summary>Ends every connection to <paramref name="target"/>; <paramref name="requester"/> first sends what it has
+    /// queued (its task management response).</summary>
+    internal void AbortConnections(IscsiTarget target, IscsiConnection requester, string reason)
     {
         foreach (var connection in _connections.Keys)
         {
-            if (connection.Session?.Target == target)
+            if (ReferenceEquals(connection, requester))
+            {
+                connection.CloseAfterSending(reason);
+            }
+            else if (connection.Session?.Target == target)
             {
                 connection.Abort(reason);
             }
