@@ -269,6 +269,7 @@ internal sealed partial class IscsiConnection
 
     private void Execute(IscsiTask task)
     {
+        task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (task)
         {
             task.Executing = true;
@@ -347,6 +348,13 @@ internal sealed partial class IscsiConnection
 
                 Flush();
             }
+        }
+
+        if (task.Unit is { } measured && task.StartedAt != 0)
+        {
+            var tags = Session!.Target!.LatencyTagsOf(measured);
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(task.StartedAt).TotalSeconds;
+            Metrics.CommandCompleted(seconds, task.IsWrite ? tags.Write : task.IsRead ? tags.Read : tags.Other);
         }
 
         lock (_tasksLock)

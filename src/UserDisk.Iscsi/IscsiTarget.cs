@@ -8,6 +8,7 @@ internal sealed class IscsiTarget
 {
     private readonly Dictionary<ulong, LogicalUnit> _luns;
     private readonly IReadOnlyList<ulong> _lunNumbers;
+    private readonly Dictionary<LogicalUnit, LatencyTags> _latencyTags = [];
 
     public IscsiTarget(IscsiTargetOptions options)
     {
@@ -23,6 +24,8 @@ internal sealed class IscsiTarget
             {
                 throw new ArgumentException($"Target {options.Name} has LUN {lun.Number} twice.", nameof(options));
             }
+
+            _latencyTags[lun.Unit] = new LatencyTags(options.Name, lun.Number);
 
             // REPORT LUNS reaches the engine through whichever LUN it is addressed to.
             lun.Unit.LunInventory ??= () => _lunNumbers!;
@@ -46,4 +49,6 @@ internal sealed class IscsiTarget
     public IEnumerable<LogicalUnit> Units => _luns.Values;
 
     public LogicalUnit? Find(ulong lun) => _luns.TryGetValue(lun, out var unit) ? unit : null;
+
+    public LatencyTags LatencyTagsOf(LogicalUnit unit) => _latencyTags[unit];
 }

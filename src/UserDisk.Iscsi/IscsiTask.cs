@@ -24,6 +24,9 @@ internal sealed class IscsiTask
 
     public uint CmdSn { get; set; }
 
+    /// <summary>When the command (with its data) was ready to run, from <see cref="System.Diagnostics.Stopwatch"/>.</summary>
+    public long StartedAt { get; set; }
+
     public byte[] Buffer { get; private set; } = [];
 
     public int ExpectedLength { get; set; }
@@ -121,6 +124,7 @@ internal sealed class IscsiTask
         Aborted = false;
         AbortedByAnotherNexus = false;
         BufferReserved = 0;
+        StartedAt = 0;
         IsWrite = false;
         IsRead = false;
         if (!_cancellation.TryReset())
