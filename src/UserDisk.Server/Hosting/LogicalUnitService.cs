@@ -62,9 +62,15 @@ public sealed partial class LogicalUnitService : IHostedService
 
                 try
                 {
+                    // Reservations made with APTPL survive restarts in the data directory, one file per LUN.
                     var unit = new LogicalUnit(
                         backstore,
-                        new LogicalUnitOptions { ReadOnly = lun.ReadOnly, TransportVersionDescriptor = IscsiVersionDescriptor },
+                        new LogicalUnitOptions
+                        {
+                            ReadOnly = lun.ReadOnly,
+                            TransportVersionDescriptor = IscsiVersionDescriptor,
+                            ReservationStatePath = ReservationStatePath(target, lun),
+                        },
                         _loggerFactory.CreateLogger<LogicalUnit>());
                     opened.Add(new ServedLun { Target = target, Options = lun, Unit = unit });
                 }
@@ -72,6 +78,12 @@ public sealed partial class LogicalUnitService : IHostedService
                 {
                     backstore.Dispose();
                     errors.Add($"{lun.ConfigurationKey}:Backstore: {lun.Backstore} cannot back a logical unit: {e.Message}");
+                }
+                catch (InvalidDataException e)
+                {
+                    // A damaged reservation file: refuse to start rather than serve a unit that forgot its fencing.
+                    backstore.Dispose();
+                    errors.Add($"{lun.ConfigurationKey}: {e.Message}");
                 }
             }
         }
@@ -119,6 +131,14 @@ public sealed partial class LogicalUnitService : IHostedService
     }
 
     /// <summary>Creates the data directory when a backstore lives in it (the default config's sparse file does).</summary>
+    private string ReservationStatePath(TargetOptions target, LunOptions lun)
+    {
+        var directory = Path.Combine(_options.DataDir, "reservations");
+        Directory.CreateDirectory(directory);
+        var safeTarget = string.Concat(target.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_'));
+        return Path.Combine(directory, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{safeTarget}-lun{lun.Number}.json"));
+    }
+
     private void EnsureDataDirectory(List<string> errors)
     {
         string prefix = Path.TrimEndingDirectorySeparator(_options.DataDir) + Path.DirectorySeparatorChar;
