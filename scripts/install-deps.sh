@@ -2,9 +2,9 @@
 # Installs what UserDisk's build and tests need on a Debian 12 machine. Idempotent: installs only what is missing.
 set -euo pipefail
 
-# Debian packages the build and tests use; the iSCSI peers (tgt, libiscsi-bin) and fio come from
+# Debian packages the build and tests use (gcc, make and the libc/kernel headers build native-shim); the iSCSI peers (tgt, libiscsi-bin) and fio come from
 # scripts/install-peers.sh and scripts/build-fio.sh, which the conformance stage runs.
-packages=(curl ca-certificates)
+packages=(curl ca-certificates gcc make libc6-dev linux-libc-dev)
 
 missing=()
 for p in "${packages[@]}"; do
