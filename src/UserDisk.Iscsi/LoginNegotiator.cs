@@ -77,7 +77,9 @@ internal sealed class LoginNegotiator
             return Fail(LoginStatus.AuthenticationFailure, "CHAP is required but the initiator skipped the security stage");
         }
 
-        foreach (var (key, value) in keys)
+        // MaxBurstLength is settled before FirstBurstLength (which must not exceed it, RFC 7143 13.14), whatever
+        // order the initiator sent them in, so the FirstBurstLength we answer is the one we use.
+        foreach (var (key, value) in keys.OrderBy(k => k.Key == "FirstBurstLength" ? 1 : 0))
         {
             if (!_seen.Add(key) && key is not ("CHAP_A" or "CHAP_N" or "CHAP_R" or "CHAP_I" or "CHAP_C" or "AuthMethod"))
             {
@@ -357,7 +359,7 @@ internal sealed class LoginNegotiator
             case "MaxBurstLength":
                 return Numeric(key, value, 512, 16_777_215, v => p.MaxBurstLength = (int)Math.Min(v, SessionParameters.TargetMaxBurstLength), response);
             case "FirstBurstLength":
-                return Numeric(key, value, 512, 16_777_215, v => p.FirstBurstLength = (int)Math.Min(v, SessionParameters.TargetFirstBurstLength), response);
+                return Numeric(key, value, 512, 16_777_215, v => p.FirstBurstLength = (int)Math.Min(Math.Min(v, SessionParameters.TargetFirstBurstLength), p.MaxBurstLength), response);
             case "DefaultTime2Wait":
                 return Numeric(key, value, 0, 3600, v => p.DefaultTime2Wait = (int)Math.Max(v, 2), response);
             case "DefaultTime2Retain":

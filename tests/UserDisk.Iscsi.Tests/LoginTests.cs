@@ -21,6 +21,19 @@ public sealed class LoginTests
     }
 
     [Fact]
+    public async Task First_burst_length_answered_never_exceeds_the_max_burst_length_whatever_the_key_order()
+    {
+        await using var target = await TestTarget.StartAsync();
+        using var initiator = target.Connect();
+        var response = initiator.LoginStep(0, 1, true, [$"InitiatorName={initiator.InitiatorName}", $"TargetName={TestTarget.Name}", "AuthMethod=None"]);
+        Assert.Equal(0, response.Header[36]);
+        response = initiator.LoginStep(1, 3, true, ["FirstBurstLength=262144", "MaxBurstLength=65536"]);
+        Assert.Equal(0, response.Header[36]);
+        Assert.Contains("FirstBurstLength=65536\0", response.Text, StringComparison.Ordinal);
+        Assert.Contains("MaxBurstLength=65536", response.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Discovery_session_lists_the_target_at_the_port_it_listens_on()
     {
         await using var target = await TestTarget.StartAsync();
