@@ -193,11 +193,6 @@ internal sealed partial class IscsiConnection
         {
             // Aborted by another connection's task management while it waited for data: release it here, on the
             // loop that owns its buffer.
-            lock (_tasksLock)
-            {
-                _tasks.Remove(itt);
-            }
-
             EndTask(task);
             return;
         }
@@ -357,18 +352,25 @@ internal sealed partial class IscsiConnection
             Metrics.CommandCompleted(seconds, task.IsWrite ? tags.Write : task.IsRead ? tags.Read : tags.Other);
         }
 
-        lock (_tasksLock)
-        {
-            _tasks.Remove(task.InitiatorTaskTag);
-        }
-
         task.MarkFinished();
         EndTask(task);
     }
 
-    /// <summary>Gives back what a started task holds: its window slot, its buffer budget, the object itself.</summary>
+    /// <summary>
+    /// Takes a started task out of the connection's table and gives back what it holds: its window slot, its buffer
+    /// budget, the object itself. Only the caller that removes it does so, so two paths racing to end one task (an
+    /// abort and a completion) cannot release it twice, and a later task reusing the ITT is never removed by mistake.
+    /// </summary>
     private void EndTask(IscsiTask task)
     {
+        lock (_tasksLock)
+        {
+            if (!((ICollection<KeyValuePair<uint, IscsiTask>>)_tasks).Remove(new(task.InitiatorTaskTag, task)))
+            {
+                return;
+            }
+        }
+
         Session!.TaskEnded();
         Session.ReleaseBuffer(task.BufferReserved);
         ReturnTask(task);
@@ -480,11 +482,6 @@ internal sealed partial class IscsiConnection
             task.Abort();
             if (!task.Executing)
             {
-                lock (_tasksLock)
-                {
-                    _tasks.Remove(task.InitiatorTaskTag);
-                }
-
                 EndTask(task);
             }
         }

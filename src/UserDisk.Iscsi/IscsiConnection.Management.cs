@@ -353,16 +353,7 @@ internal sealed partial class IscsiConnection
             }
 
             // Still waiting for Data-Out: drop it now; its late Data-Out PDUs are discarded.
-            bool removed;
-            lock (_tasksLock)
-            {
-                removed = _tasks.Remove(task.InitiatorTaskTag);
-            }
-
-            if (removed)
-            {
-                EndTask(task);
-            }
+            EndTask(task);
         }
 
         await Task.WhenAll(waits).ConfigureAwait(false);

@@ -52,10 +52,6 @@ public static class AbsentLogicalUnit
     private static void Reply(ScsiCommand command, ReadOnlySpan<byte> response, long allocationLength)
     {
         command.ResetOutcome();
-        var wanted = (int)Math.Min(response.Length, allocationLength);
-        var n = Math.Min(wanted, Math.Min(command.ExpectedTransferLength, command.Data.Length));
-        response[..n].CopyTo(command.Data.Span);
-        command.DataLength = n;
-        command.SetResidual(wanted);
+        command.CompleteDataIn(response, allocationLength);
     }
 }

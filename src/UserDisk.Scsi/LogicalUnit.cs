@@ -591,18 +591,6 @@ public sealed partial class LogicalUnit
     internal void FailParameter(ScsiCommand command, int byteOffset, int bit = -1) =>
         Fail(command, SenseCode.InvalidFieldInParameterList, FieldPointer.Parameter(byteOffset, bit));
 
-    /// <summary>
-    /// Returns parameter data: at most <paramref name="allocationLength"/> bytes of <paramref name="response"/>,
-    /// truncated further to what the transport expects, with the residual set.
-    /// </summary>
-    internal void CompleteDataIn(ScsiCommand command, ReadOnlySpan<byte> response, long allocationLength)
-    {
-        var wanted = (int)Math.Min(response.Length, allocationLength);
-        var n = Math.Min(wanted, Math.Min(command.ExpectedTransferLength, command.Data.Length));
-        response[..n].CopyTo(command.Data.Span);
-        command.DataLength = n;
-        command.SetResidual(wanted);
-    }
 
     /// <summary>
     /// Claims exactly <paramref name="needed"/> bytes of data-out, for commands whose data-out size the CDB fixes

@@ -117,6 +117,19 @@ public sealed class ScsiCommand
         Status = status;
     }
 
+    /// <summary>
+    /// Returns parameter data: at most <paramref name="allocationLength"/> bytes of <paramref name="response"/>,
+    /// truncated further to what the transport expects, with the residual set.
+    /// </summary>
+    internal void CompleteDataIn(ReadOnlySpan<byte> response, long allocationLength)
+    {
+        var wanted = (int)Math.Min(response.Length, allocationLength);
+        var n = Math.Min(wanted, Math.Min(ExpectedTransferLength, Data.Length));
+        response[..n].CopyTo(Data.Span);
+        DataLength = n;
+        SetResidual(wanted);
+    }
+
     /// <summary>Records the residual for a command that wanted <paramref name="wanted"/> bytes (SPDTL).</summary>
     internal void SetResidual(long wanted)
     {

@@ -50,6 +50,6 @@ internal static class GetLbaStatus
 
         var length = HeaderLength + (n * DescriptorLength);
         BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)(length - 4));
-        lu.CompleteDataIn(command, buffer.AsSpan(0, length), allocationLength);
+        command.CompleteDataIn(buffer.AsSpan(0, length), allocationLength);
     }
 }

@@ -69,7 +69,7 @@ internal static class Inquiry
             }
         }
 
-        lu.CompleteDataIn(command, buffer[..length], allocationLength);
+        command.CompleteDataIn(buffer[..length], allocationLength);
     }
 
     private static int WriteStandard(LogicalUnit lu, Span<byte> b)

@@ -83,6 +83,6 @@ internal static class ModeSense
             buffer[3] = (byte)blockDescriptorLength;
         }
 
-        lu.CompleteDataIn(command, buffer[..p], allocationLength);
+        command.CompleteDataIn(buffer[..p], allocationLength);
     }
 }

@@ -66,7 +66,7 @@ internal static class PersistentReserveIn
                     break;
             }
 
-            lu.CompleteDataIn(command, buffer, allocationLength);
+            command.CompleteDataIn(buffer, allocationLength);
         }
         finally
         {

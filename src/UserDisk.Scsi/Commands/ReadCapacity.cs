@@ -22,7 +22,7 @@ internal static class ReadCapacity
         // 0xFFFFFFFF tells the initiator to use READ CAPACITY (16).
         BinaryPrimitives.WriteUInt32BigEndian(data, last > uint.MaxValue ? uint.MaxValue : (uint)last);
         BinaryPrimitives.WriteUInt32BigEndian(data[4..], (uint)lu.BlockSize);
-        lu.CompleteDataIn(command, data, 8);
+        command.CompleteDataIn(data, 8);
     }
 
     public static void Execute16(LogicalUnit lu, ScsiCommand command)
@@ -48,6 +48,6 @@ internal static class ReadCapacity
             data[14] = (byte)(0x80 | (lu.Backstore.UnmappedReadsZero ? 0x40 : 0)); // LBPME, LBPRZ
         }
 
-        lu.CompleteDataIn(command, data, allocationLength);
+        command.CompleteDataIn(data, allocationLength);
     }
 }

@@ -40,7 +40,7 @@ public static class ReportLuns
         try
         {
             var written = Write(rented, luns);
-            lu.CompleteDataIn(command, rented.AsSpan(0, written), allocationLength);
+            command.CompleteDataIn(rented.AsSpan(0, written), allocationLength);
         }
         finally
         {

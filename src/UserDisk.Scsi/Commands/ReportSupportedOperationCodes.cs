@@ -70,7 +70,7 @@ internal static class ReportSupportedOperationCodes
                 length = WriteOne(buffer, descriptor, rctd);
             }
 
-            lu.CompleteDataIn(command, buffer[..length], allocationLength);
+            command.CompleteDataIn(buffer[..length], allocationLength);
         }
         finally
         {

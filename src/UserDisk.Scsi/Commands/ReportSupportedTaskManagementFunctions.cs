@@ -28,6 +28,6 @@ internal static class ReportSupportedTaskManagementFunctions
             data[3] = 0x0C; // ADDITIONAL DATA LENGTH
         }
 
-        lu.CompleteDataIn(command, data[..(repd ? 16 : 4)], allocationLength);
+        command.CompleteDataIn(data[..(repd ? 16 : 4)], allocationLength);
     }
 }

@@ -24,6 +24,6 @@ internal static class RequestSense
 
         Span<byte> sense = stackalloc byte[SenseData.MaxLength];
         var length = SenseData.Write(sense, descriptor, code);
-        lu.CompleteDataIn(command, sense[..length], allocationLength);
+        command.CompleteDataIn(sense[..length], allocationLength);
     }
 }
