@@ -298,7 +298,7 @@ public sealed partial class LogicalUnit
         }
 
         var initial = Options.PowerOnUnitAttention ? UnitAttention.PowerOnReset : UnitAttention.None;
-        return _nexuses.GetOrAdd(nexus, new NexusState(initial));
+        return _nexuses.GetOrAdd(nexus, new NexusState(initial, Options.UnitAttentionsByEngine));
     }
 
     /// <summary>False for commands this unit does not offer (UNMAP without backstore support, PERSISTENT RESERVE

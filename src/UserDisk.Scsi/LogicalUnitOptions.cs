@@ -60,6 +60,13 @@ public sealed class LogicalUnitOptions
     public bool ReservationsByEngine { get; init; } = true;
 
     /// <summary>
+    /// The engine raises unit attentions (POWER ON, RESET, CAPACITY DATA HAS CHANGED, MODE PARAMETERS CHANGED…). True
+    /// for the embedded iSCSI target. False under SCST, whose core raises them for every device (ABI-SCST-USER.md
+    /// §13.1): the engine would otherwise report each condition a second time.
+    /// </summary>
+    public bool UnitAttentionsByEngine { get; init; } = true;
+
+    /// <summary>
     /// File that keeps the persistent reservation state across restarts while an initiator has activated persist
     /// through power loss (APTPL=1, SPC-5 5.13.5). Read when the unit is constructed (a corrupt file stops the unit
     /// from starting); written atomically on every change while APTPL is active; deleted when APTPL is turned off.

@@ -3,9 +3,19 @@ namespace UserDisk.Scsi;
 /// <summary>What a logical unit remembers about one I_T nexus: pending unit attentions and PREVENT state.</summary>
 internal sealed class NexusState
 {
+    private readonly bool _keepsUnitAttentions;
     private int _pending;
 
-    public NexusState(UnitAttention initial) => _pending = (int)initial;
+    /// <param name="initial">Conditions pending from the start (POWER ON for a new nexus).</param>
+    /// <param name="keepsUnitAttentions">
+    /// False under a SCSI core that raises unit attentions itself (SCST): the engine then never reports one, so an
+    /// initiator does not see the same condition twice.
+    /// </param>
+    public NexusState(UnitAttention initial, bool keepsUnitAttentions = true)
+    {
+        _keepsUnitAttentions = keepsUnitAttentions;
+        _pending = keepsUnitAttentions ? (int)initial : 0;
+    }
 
     public UnitAttention Pending => (UnitAttention)Volatile.Read(ref _pending);
 
@@ -23,7 +33,13 @@ internal sealed class NexusState
     /// <summary>SBC-4 PREVENT ALLOW MEDIUM REMOVAL: prevention is held per I_T nexus.</summary>
     public bool PreventsRemoval { get; set; }
 
-    public void Add(UnitAttention condition) => Interlocked.Or(ref _pending, (int)condition);
+    public void Add(UnitAttention condition)
+    {
+        if (_keepsUnitAttentions)
+        {
+            Interlocked.Or(ref _pending, (int)condition);
+        }
+    }
 
     public void Clear(UnitAttention condition) => Interlocked.And(ref _pending, ~(int)condition);
 

@@ -118,6 +118,17 @@ public sealed class ScsiCommand
     }
 
     /// <summary>
+    /// Ends the command with CHECK CONDITION and sense the front end decides without the engine (a CDB the transport
+    /// could not deliver whole), in fixed or descriptor format.
+    /// </summary>
+    public void CompleteWithSense(SenseCode code, bool descriptorFormat)
+    {
+        ResetOutcome();
+        Status = ScsiStatus.CheckCondition;
+        SenseLength = SenseData.Write(_sense, descriptorFormat, code);
+    }
+
+    /// <summary>
     /// Returns parameter data: at most <paramref name="allocationLength"/> bytes of <paramref name="response"/>,
     /// truncated further to what the transport expects, with the residual set.
     /// </summary>

@@ -36,6 +36,20 @@ public sealed class UnitAttentionTests
     }
 
     [Fact]
+    public void Under_a_core_that_owns_unit_attentions_the_engine_reports_none()
+    {
+        // SCST raises POWER ON, resets, capacity and mode changes itself; the engine must not report them again.
+        using var t = TestUnit.Memory(options: new LogicalUnitOptions { UnitAttentionsByEngine = false });
+
+        Expect.Good(t.In(Cdb.TestUnitReady()));
+        t.Unit.EstablishUnitAttention(UnitAttention.CapacityDataChanged);
+        t.Unit.Reset();
+
+        Assert.Equal(UnitAttention.None, t.Unit.PendingUnitAttentions(t.Nexus));
+        Expect.Good(t.In(Cdb.TestUnitReady()));
+    }
+
+    [Fact]
     public void Command_refused_for_a_unit_attention_does_not_run()
     {
         using var t = TestUnit.Instrumented(options: new LogicalUnitOptions());
