@@ -29,6 +29,27 @@ if ! dotnet format UserDisk.sln --verify-no-changes -v quiet >"$logs/format.log"
   status=1
 fi
 
+# The scst_user kernel emulator's own tests (C, native-shim/tests): the C# handler tests rely on it being faithful.
+echo "== native-shim emu-test"
+if make -s -C native-shim check >"$logs/emu-test.log" 2>&1; then :; fi
+emu=$(grep -E "^emu-test: [0-9]+ passed, [0-9]+ failed" "$logs/emu-test.log" | tail -n 1)
+if [ -z "$emu" ]; then
+  tail -n 40 "$logs/emu-test.log"
+  echo "emu-test: no summary"
+  failed=$((failed + 1))
+  status=1
+else
+  grep -E "^FAIL" "$logs/emu-test.log" | head -n 40
+  echo "$emu"
+  epassed=$(sed -E 's/^emu-test: ([0-9]+) passed.*/\1/' <<<"$emu")
+  efailed=$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$emu")
+  passed=$((passed + epassed))
+  failed=$((failed + efailed))
+  if [ "$efailed" -ne 0 ]; then
+    status=1
+  fi
+fi
+
 for project in tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"

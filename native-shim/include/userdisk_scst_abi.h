@@ -476,7 +476,7 @@ struct scst_event_stpg_payload {
 	userdisk_aligned_u64 stpg_cmd_tag;
 	char device_name[64];
 	uint16_t stpg_descriptors_cnt;
-	struct scst_event_stpg_descr descriptors[];
+	struct scst_event_stpg_descr stpg_descriptors[];
 };
 
 /* §9.4: device name truncated to SCST_MAX_NAME + 10 - 1 characters. */

@@ -269,7 +269,7 @@ USERDISK_ASSERT_LAYOUT(struct scst_event_stpg_payload, 80, 8);
 USERDISK_ASSERT_FIELD(struct scst_event_stpg_payload, stpg_cmd_tag, 0, 8);
 USERDISK_ASSERT_FIELD(struct scst_event_stpg_payload, device_name, 8, 64);
 USERDISK_ASSERT_FIELD(struct scst_event_stpg_payload, stpg_descriptors_cnt, 72, 2);
-USERDISK_ASSERT_FLEX(struct scst_event_stpg_payload, descriptors, 74);
+USERDISK_ASSERT_FLEX(struct scst_event_stpg_payload, stpg_descriptors, 74);
 /* §9.3 */
 USERDISK_ASSERT_LAYOUT(struct scst_event_reg_vdev_payload, 60, 1);
 USERDISK_ASSERT_FIELD(struct scst_event_reg_vdev_payload, device_name, 0, 60);

@@ -253,7 +253,7 @@ static const struct item items[] = {
 	USERDISK_FIELD(struct, scst_event_stpg_payload, stpg_cmd_tag),
 	USERDISK_FIELD(struct, scst_event_stpg_payload, device_name),
 	USERDISK_FIELD(struct, scst_event_stpg_payload, stpg_descriptors_cnt),
-	USERDISK_FLEX(struct, scst_event_stpg_payload, descriptors),
+	USERDISK_FLEX(struct, scst_event_stpg_payload, stpg_descriptors),
 	USERDISK_SIZEOF(struct, scst_event_reg_vdev_payload),
 	USERDISK_FIELD(struct, scst_event_reg_vdev_payload, device_name),
 	USERDISK_IOCTL(SCST_USER_REGISTER_DEVICE),

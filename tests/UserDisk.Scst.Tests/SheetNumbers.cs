@@ -227,7 +227,7 @@ internal static class SheetNumbers
         "field scst_event_stpg_payload.stpg_cmd_tag 0 8",
         "field scst_event_stpg_payload.device_name 8 64",
         "field scst_event_stpg_payload.stpg_descriptors_cnt 72 2",
-        "field scst_event_stpg_payload.descriptors 74 0",
+        "field scst_event_stpg_payload.stpg_descriptors 74 0",
         "sizeof scst_event_reg_vdev_payload 60",
         "field scst_event_reg_vdev_payload.device_name 0 60",
     ];

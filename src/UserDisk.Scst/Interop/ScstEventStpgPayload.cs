@@ -22,7 +22,7 @@ internal unsafe struct ScstEventStpgPayload
     [FieldOffset(72)]
     public ushort StpgDescriptorsCount;
 
-    /// <summary>Offset of the flexible array member <c>descriptors[]</c>, which has no C# field.</summary>
-    [CName("descriptors")]
+    /// <summary>Offset of the flexible array member <c>stpg_descriptors[]</c>, which has no C# field.</summary>
+    [CName("stpg_descriptors")]
     public const int DescriptorsOffset = 74;
 }
