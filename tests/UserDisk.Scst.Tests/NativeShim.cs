@@ -20,6 +20,9 @@ internal static unsafe partial class NativeShim
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>native-shim/build/libuserdisk_shim.so (the layout table and the emulator).</summary>
+    public static string LibraryPath => RequireBuilt("libuserdisk_shim.so");
+
     /// <summary>The table from the shared library's export, split into lines.</summary>
     public static string[] TableFromLibrary()
     {

@@ -69,6 +69,22 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "madvise", SetLastError = true)]
     public static partial int MAdvise(void* address, nuint length, int advice);
 
+    // include/uapi/linux/eventfd.h
+    public const int EFD_NONBLOCK = O_NONBLOCK;
+    public const int EFD_CLOEXEC = O_CLOEXEC;
+
+    /// <summary>eventfd(2): the workers' wake-up for shutdown and for completions finished off their threads.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    /// <summary>read(2), for draining an eventfd.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    /// <summary>write(2), for signalling an eventfd.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
     /// <summary>The errno of the last failed call above, as the one typed value the front end switches on.</summary>
     public static Errno LastErrno() => (Errno)Marshal.GetLastPInvokeError();
 
