@@ -5,31 +5,44 @@ namespace UserDisk.Server.Tests;
 
 public sealed class FrontendSelectorTests
 {
+    private static readonly ScstOptions Kernel = new();
+
     [Fact]
-    public void Auto_without_dev_scst_user_chooses_iscsi()
+    public void Auto_without_scst_user_chooses_the_embedded_iscsi_target()
     {
-        Assert.Equal(FrontendKind.Iscsi, FrontendSelector.Select(FrontendKind.Auto, _ => false, out _));
+        Assert.Equal(FrontendKind.Iscsi, FrontendSelector.Select(FrontendKind.Auto, Kernel, _ => false, out _));
     }
 
     [Fact]
-    public void Auto_with_dev_scst_user_refuses_and_says_why()
+    public void Auto_with_scst_user_chooses_scst()
     {
-        Assert.Null(FrontendSelector.Select(FrontendKind.Auto, path => path == "/dev/scst_user", out string error));
-
-        Assert.StartsWith("/dev/scst_user exists", error, StringComparison.Ordinal);
+        Assert.Equal(FrontendKind.Scst, FrontendSelector.Select(FrontendKind.Auto, Kernel, path => path == "/dev/scst_user", out _));
     }
 
     [Fact]
-    public void Iscsi_is_chosen_even_when_dev_scst_user_exists()
+    public void Auto_with_the_emulator_configured_chooses_scst()
     {
-        Assert.Equal(FrontendKind.Iscsi, FrontendSelector.Select(FrontendKind.Iscsi, _ => true, out _));
+        Assert.Equal(FrontendKind.Scst, FrontendSelector.Select(FrontendKind.Auto, new ScstOptions { Emulator = "/x/libuserdisk_shim.so" }, _ => false, out _));
     }
 
     [Fact]
-    public void Scst_is_refused_as_not_available_in_this_build()
+    public void Iscsi_is_always_available()
     {
-        Assert.Null(FrontendSelector.Select(FrontendKind.Scst, _ => true, out string error));
+        Assert.Equal(FrontendKind.Iscsi, FrontendSelector.Select(FrontendKind.Iscsi, Kernel, _ => true, out _));
+    }
 
-        Assert.StartsWith("the scst_user front end is not available in this build", error, StringComparison.Ordinal);
+    [Fact]
+    public void Scst_without_the_device_is_refused_saying_what_to_load()
+    {
+        Assert.Null(FrontendSelector.Select(FrontendKind.Scst, Kernel, _ => false, out string error));
+        Assert.Contains("modprobe scst_user", error, StringComparison.Ordinal);
+        Assert.Contains("--frontend iscsi", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scst_honours_a_configured_device_path()
+    {
+        var options = new ScstOptions { DevicePath = "/host/dev/scst_user" };
+        Assert.Equal(FrontendKind.Scst, FrontendSelector.Select(FrontendKind.Scst, options, path => path == "/host/dev/scst_user", out _));
     }
 }

@@ -97,11 +97,13 @@ public sealed partial class ServeRunner
             return (null, ExitCodes.Usage);
         }
 
-        if (FrontendSelector.Select(options.Frontend, _context.PathExists, out string frontendError) is null)
+        if (FrontendSelector.Select(options.Frontend, options.Scst, _context.PathExists, out string frontendError) is not FrontendKind frontend)
         {
             _context.Error.WriteLine($"userdisk: {frontendError}");
             return (null, ExitCodes.Usage);
         }
+
+        options = options.WithFrontend(frontend);
 
         WebApplication app = ServeHost.Build(options, configuration, _context.Out, _context.ConfigureHost);
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("UserDisk.Server.Configuration");

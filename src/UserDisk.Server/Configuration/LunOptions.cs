@@ -19,6 +19,9 @@ public sealed class LunOptions
     /// <summary>Refuse writes even if the backstore could take them.</summary>
     public bool ReadOnly { get; init; }
 
+    /// <summary>The SCST device name this LUN registers under with the scst_user front end (default: the LUN name).</summary>
+    public string? Device { get; init; }
+
     /// <summary>Where this LUN is configured (<c>UserDisk:Targets:0:Luns:1</c>), for messages about it.</summary>
     public string ConfigurationKey { get; init; } = string.Empty;
 

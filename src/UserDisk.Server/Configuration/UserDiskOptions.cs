@@ -29,8 +29,22 @@ public sealed class UserDiskOptions
 
     public FrontendKind Frontend { get; init; } = FrontendKind.Auto;
 
+    /// <summary>The scst_user front end's settings (section <c>UserDisk:Scst</c>).</summary>
+    public ScstOptions Scst { get; init; } = new();
+
     /// <summary>The absolute data directory; <c>{DataDir}</c> in a backstore string stands for it.</summary>
     public required string DataDir { get; init; }
+
+    /// <summary>A copy with the front end decided (auto resolved).</summary>
+    public UserDiskOptions WithFrontend(FrontendKind frontend) => new()
+    {
+        Targets = Targets,
+        Http = Http,
+        ShutdownTimeout = ShutdownTimeout,
+        Frontend = frontend,
+        Scst = Scst,
+        DataDir = DataDir,
+    };
 
     public override string ToString() =>
         $"{Targets.Count} target(s), HTTP on {Http}, front end {Frontend.ToString().ToLowerInvariant()}, shutdown timeout {ShutdownTimeout.TotalSeconds:0.###} s, data in {DataDir}";

@@ -28,9 +28,10 @@ public sealed class UserDiskOptionsReader
 
     private const string Root = UserDiskOptions.SectionName;
 
-    private static readonly string[] RootKeys = ["Targets", "Http", "ShutdownTimeout", "Frontend", "DataDir"];
+    private static readonly string[] RootKeys = ["Targets", "Http", "ShutdownTimeout", "Frontend", "DataDir", "Scst"];
     private static readonly string[] TargetKeys = ["Name", "Alias", "Portal", "Chap", "Luns"];
-    private static readonly string[] LunKeys = ["Number", "Name", "Backstore", "ReadOnly", "BlockSize"];
+    private static readonly string[] LunKeys = ["Number", "Name", "Backstore", "ReadOnly", "BlockSize", "Device"];
+    private static readonly string[] ScstKeys = ["DevicePath", "WorkerThreads", "CommandsPerCall", "NotifyOnFree", "Version", "Emulator", "AbiTable", "DrainTimeout", "MaxRestartsPerMinute"];
     private static readonly string[] ChapKeys = ["UserName", "Secret", "SecretFile", "MutualUserName", "MutualSecret", "MutualSecretFile"];
 
     private readonly IConfiguration _configuration;
@@ -157,8 +158,12 @@ public sealed class UserDiskOptionsReader
             }
         }
 
+        ScstOptions scst = ReadScst(root.GetSection("Scst"), $"{Root}:Scst");
+        CheckScstDeviceNames(targets, frontend);
+
         return new UserDiskOptions
         {
+            Scst = scst,
             Targets = targets,
             Http = http,
             ShutdownTimeout = shutdownTimeout,
@@ -386,9 +391,143 @@ public sealed class UserDiskOptionsReader
             }
         }
 
+        string? device = Value(section, "Device", out string deviceKey);
+        if (device is not null)
+        {
+            try
+            {
+                UserDisk.Scst.ScstDeviceOptions.ValidateName(device.Trim());
+                device = device.Trim();
+            }
+            catch (ArgumentException e)
+            {
+                Error(deviceKey, e.Message);
+                valid = false;
+            }
+        }
+
         return valid && uri is not null
-            ? new LunOptions { Number = number, Name = name, Backstore = backstore, BackstoreUri = uri, ReadOnly = readOnly, ConfigurationKey = path }
+            ? new LunOptions { Number = number, Name = name, Backstore = backstore, BackstoreUri = uri, ReadOnly = readOnly, Device = device, ConfigurationKey = path }
             : null;
+    }
+
+    private ScstOptions ReadScst(IConfigurationSection section, string path)
+    {
+        var defaults = new ScstOptions();
+        if (!section.Exists())
+        {
+            return defaults;
+        }
+
+        CheckKeys(section, path, ScstKeys);
+        int workers = ReadInt(section, "WorkerThreads", 1, 64, defaults.WorkerThreads);
+        int perCall = ReadInt(section, "CommandsPerCall", 1, 256, defaults.CommandsPerCall);
+        int restarts = ReadInt(section, "MaxRestartsPerMinute", 0, 100, defaults.MaxRestartsPerMinute);
+        bool notify = defaults.NotifyOnFree;
+        string? notifyText = Value(section, "NotifyOnFree", out string notifyKey);
+        if (notifyText is not null && !bool.TryParse(notifyText.Trim(), out notify))
+        {
+            Error(notifyKey, $"'{notifyText}' is not true or false");
+        }
+
+        TimeSpan drain = defaults.DrainTimeout;
+        string? drainText = Value(section, "DrainTimeout", out string drainKey);
+        if (drainText is not null && !(TryParseDuration(drainText, out drain) && drain >= TimeSpan.Zero && drain <= TimeSpan.FromMinutes(10)))
+        {
+            Error(drainKey, $"'{drainText}' is not a duration between 0 and 10 minutes");
+            drain = defaults.DrainTimeout;
+        }
+
+        string? version = Value(section, "Version", out string versionKey);
+        if (version is not null && !System.Text.RegularExpressions.Regex.IsMatch(version.Trim(), "^[0-9]+\\.[0-9]+\\.[0-9]+(-[a-z0-9]+)?[0-9a-f]{80}$"))
+        {
+            Error(versionKey, $"'{version}' is not a DEV_USER_VERSION (version name followed by 80 hex digits, e.g. 3.10.0230a…); leave it out to discover it");
+        }
+
+        string? emulator = Value(section, "Emulator", out string emulatorKey);
+        if (emulator is not null && !File.Exists(Path.GetFullPath(emulator, _settings.CurrentDirectory)))
+        {
+            Error(emulatorKey, $"'{emulator}' does not exist (build it with `make native`: native-shim/build/libuserdisk_shim.so)");
+        }
+
+        string? abiTable = Value(section, "AbiTable", out _);
+        return new ScstOptions
+        {
+            DevicePath = Value(section, "DevicePath", out _) ?? defaults.DevicePath,
+            WorkerThreads = workers,
+            CommandsPerCall = perCall,
+            NotifyOnFree = notify,
+            Version = version?.Trim(),
+            Emulator = emulator is null ? null : Path.GetFullPath(emulator, _settings.CurrentDirectory),
+            AbiTable = abiTable is null ? null : Path.GetFullPath(abiTable, _settings.CurrentDirectory),
+            DrainTimeout = drain,
+            MaxRestartsPerMinute = restarts,
+        };
+    }
+
+    private int ReadInt(IConfigurationSection section, string name, int min, int max, int fallback)
+    {
+        string? text = Value(section, name, out string key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        Error(key, $"'{text}' is not a whole number from {min} to {max}");
+        return fallback;
+    }
+
+    /// <summary>
+    /// Under the scst_user front end every LUN becomes an SCST device: its name (Device, else the LUN name) must be a
+    /// valid SCST device name and unique across all targets. Checked whenever scst may be chosen, as a warning for auto.
+    /// </summary>
+    private void CheckScstDeviceNames(List<TargetOptions> targets, FrontendKind frontend)
+    {
+        if (frontend == FrontendKind.Iscsi)
+        {
+            return;
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (TargetOptions target in targets)
+        {
+            foreach (LunOptions lun in target.Luns)
+            {
+                string device = lun.Device ?? lun.Name;
+                string key = $"{lun.ConfigurationKey}:{(lun.Device is null ? "Name" : "Device")}";
+                string? problem = null;
+                try
+                {
+                    UserDisk.Scst.ScstDeviceOptions.ValidateName(device);
+                }
+                catch (ArgumentException e)
+                {
+                    problem = $"{e.Message} (set Device to the SCST device name this LUN registers as)";
+                }
+
+                if (problem is null && !seen.TryAdd(device, key))
+                {
+                    problem = $"SCST device name '{device}' is also used at {seen[device]}; under scst_user every LUN is its own device (set Device)";
+                }
+
+                if (problem is not null)
+                {
+                    if (frontend == FrontendKind.Scst)
+                    {
+                        Error(key, problem);
+                    }
+                    else
+                    {
+                        Warning(key, problem + "; this matters only if auto chooses scst_user");
+                    }
+                }
+            }
+        }
     }
 
     private ChapOptions? ReadChap(IConfigurationSection section, string path)

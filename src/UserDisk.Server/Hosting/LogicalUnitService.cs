@@ -63,13 +63,18 @@ public sealed partial class LogicalUnitService : IHostedService
                 try
                 {
                     // Reservations made with APTPL survive restarts in the data directory, one file per LUN.
+                    // Under SCST the core owns reservations and unit attentions (ABI-SCST-USER.md §13.1) and the
+                    // transport is whatever the target driver is, so the engine claims none of them.
+                    bool underScst = _options.Frontend == FrontendKind.Scst;
                     var unit = new LogicalUnit(
                         backstore,
                         new LogicalUnitOptions
                         {
                             ReadOnly = lun.ReadOnly,
-                            TransportVersionDescriptor = IscsiVersionDescriptor,
-                            ReservationStatePath = ReservationStatePath(target, lun),
+                            TransportVersionDescriptor = underScst ? (ushort)0 : IscsiVersionDescriptor,
+                            ReservationStatePath = underScst ? null : ReservationStatePath(target, lun),
+                            ReservationsByEngine = !underScst,
+                            UnitAttentionsByEngine = !underScst,
                         },
                         _loggerFactory.CreateLogger<LogicalUnit>());
                     opened.Add(new ServedLun { Target = target, Options = lun, Unit = unit });

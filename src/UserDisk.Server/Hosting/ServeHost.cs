@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Server.Configuration;
 using UserDisk.Server.Frontends.Iscsi;
+using UserDisk.Server.Frontends.Scst;
 using UserDisk.Server.Http;
 using UserDisk.Server.Metrics;
 
@@ -85,7 +86,14 @@ public static class ServeHost
         // are flushed and closed only after it has stopped.
         builder.Services.AddSingleton<LogicalUnitService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LogicalUnitService>());
-        builder.Services.AddIscsiFrontend();
+        if (options.Frontend == FrontendKind.Scst)
+        {
+            builder.Services.AddScstFrontend();
+        }
+        else
+        {
+            builder.Services.AddIscsiFrontend();
+        }
 
         configure?.Invoke(builder);
 
