@@ -63,6 +63,12 @@ public sealed partial class LogicalUnit
     /// </summary>
     public event EventHandler<TasksAbortedEventArgs>? TasksAborted;
 
+    /// <summary>
+    /// The capacity changed (after <see cref="RefreshCapacity"/>): front ends under a SCSI core tell the core, which
+    /// raises the unit attention itself (scst_user's DEVICE_CAPACITY_CHANGED).
+    /// </summary>
+    public event EventHandler<CapacityChangedEventArgs>? CapacityChanged;
+
     /// <summary>Longest unit serial number accepted.</summary>
     public const int MaxSerialNumberLength = 64;
 
@@ -235,13 +241,15 @@ public sealed partial class LogicalUnit
     /// </summary>
     public bool RefreshCapacity()
     {
-        var blocks = Backstore.Length / BlockSize;
-        if (Interlocked.Exchange(ref _blockCount, blocks) == blocks)
+        var blocks = Backstore.RefreshLength() / BlockSize;
+        var previous = Interlocked.Exchange(ref _blockCount, blocks);
+        if (previous == blocks)
         {
             return false;
         }
 
         EstablishUnitAttention(UnitAttention.CapacityDataChanged);
+        CapacityChanged?.Invoke(this, new CapacityChangedEventArgs(previous, blocks));
         return true;
     }
 

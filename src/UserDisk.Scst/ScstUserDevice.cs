@@ -31,6 +31,7 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
     private readonly ConcurrentQueue<ScstCommand> _completions = new();
     private readonly List<ScstWorker> _workers = [];
     private readonly ScstCommandPool _commandPool;
+    private readonly EventHandler<CapacityChangedEventArgs> _onCapacityChanged;
     private readonly Lock _stateLock = new();
     private int _fd = -1;
     private int _wakeFd = -1;
@@ -56,6 +57,8 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
         Metrics = metrics ?? new ScstMetrics();
         Buffers = new ScstBufferPool();
         _commandPool = new ScstCommandPool(this);
+        _onCapacityChanged = (_, _) => TellCapacityChanged();
+        logicalUnit.CapacityChanged += _onCapacityChanged;
     }
 
     public ScstDeviceOptions Options { get; }
@@ -249,27 +252,35 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        LogicalUnit.CapacityChanged -= _onCapacityChanged;
         Metrics.Untrack(this);
         Buffers.Dispose();
         _commandPool.Dispose();
     }
 
-    /// <summary>DEVICE_CAPACITY_CHANGED after the backstore grew: the core tells every session (§8.9).</summary>
-    public unsafe bool NotifyCapacityChanged()
+    /// <summary>
+    /// Re-measures the backstore; if it grew, SCST is told with DEVICE_CAPACITY_CHANGED and raises CAPACITY DATA HAS
+    /// CHANGED to every session (§8.9). Whoever refreshes the unit's capacity triggers the same.
+    /// </summary>
+    public bool NotifyCapacityChanged() => LogicalUnit.RefreshCapacity();
+
+    private unsafe void TellCapacityChanged()
     {
-        if (!LogicalUnit.RefreshCapacity() || _fd < 0)
+        int fd = _fd;
+        if (fd < 0)
         {
-            return false;
+            return;
         }
 
-        var error = _calls.Ioctl(_fd, ScstUserIoctl.DeviceCapacityChanged, null);
+        var error = _calls.Ioctl(fd, ScstUserIoctl.DeviceCapacityChanged, null);
         if (error != Errno.None)
         {
             LogIoctlFailed(_logger, Name, "DEVICE_CAPACITY_CHANGED", error);
-            return false;
         }
-
-        return true;
+        else
+        {
+            LogCapacityChanged(_logger, Name, LogicalUnit.BlockCount);
+        }
     }
 
     private unsafe void FlushCache()
@@ -562,6 +573,9 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SCST device {Device} registered: {BlockSize}-byte blocks, {Blocks} blocks, through {Calls}")]
     private static partial void LogRegistered(ILogger logger, string device, int blockSize, long blocks, string calls);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SCST device {Device}: capacity now {Blocks} blocks; SCST told")]
+    private static partial void LogCapacityChanged(ILogger logger, string device, long blocks);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SCST device {Device} unregistered")]
     private static partial void LogUnregistered(ILogger logger, string device);

@@ -17,7 +17,8 @@ namespace UserDisk.Storage;
 /// <para>Thin provisioning: on a regular file, unmap punches a hole (FALLOC_FL_PUNCH_HOLE) and allocation status
 /// comes from lseek SEEK_DATA/SEEK_HOLE. Block devices report no unmap support; BLKDISCARD could provide it, but a
 /// discard on a device does not promise zeros on read (LBPRZ), so it is left out until someone needs it.</para>
-/// <para><see cref="Length"/> is measured once at open; a file grown or truncated later is not noticed.</para>
+/// <para><see cref="Length"/> is measured at open and again by <see cref="RefreshLength"/>, which takes growth of the file or
+/// block device (an operator's resize) and ignores shrinking, which would pull blocks from under a live initiator.</para>
 /// </remarks>
 public sealed class FileBackstore : IBackstore
 {
@@ -28,7 +29,7 @@ public sealed class FileBackstore : IBackstore
 
     private readonly SafeFileHandle _handle;
     private readonly string _path;
-    private readonly long _length;
+    private long _length;
     private readonly int _blockSize;
     private readonly bool _readOnly;
     private readonly bool _supportsUnmap;
@@ -59,7 +60,27 @@ public sealed class FileBackstore : IBackstore
         Identity = identity;
     }
 
-    public long Length => _length;
+    public long Length => Volatile.Read(ref _length);
+
+    public long RefreshLength()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long size = IsBlockDevice ? (long)BlockDeviceSize(_handle, _path) : RandomAccess.GetLength(_handle);
+        long length = size / _blockSize * _blockSize;
+        long current = Volatile.Read(ref _length);
+        while (length > current)
+        {
+            long seen = Interlocked.CompareExchange(ref _length, length, current);
+            if (seen == current)
+            {
+                return length;
+            }
+
+            current = seen;
+        }
+
+        return current;
+    }
 
     public int BlockSize => _blockSize;
 
@@ -172,7 +193,7 @@ public sealed class FileBackstore : IBackstore
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            BackstoreChecks.CheckFlushRange(offset, length, _length);
+            BackstoreChecks.CheckFlushRange(offset, length, Length);
             if (!_readOnly)
             {
                 // The whole file, whatever the range: see the remarks on the class.
@@ -233,7 +254,7 @@ public sealed class FileBackstore : IBackstore
     private void Read(long offset, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        BackstoreChecks.CheckRange(offset, destination.Length, _length);
+        BackstoreChecks.CheckRange(offset, destination.Length, Length);
         if (destination.IsEmpty)
         {
             return;
@@ -291,7 +312,7 @@ public sealed class FileBackstore : IBackstore
             BackstoreChecks.ThrowWriteProtected(_path);
         }
 
-        BackstoreChecks.CheckRange(offset, source.Length, _length);
+        BackstoreChecks.CheckRange(offset, source.Length, Length);
         if (!source.IsEmpty)
         {
             if (_directMemoryAlignment == 0)
@@ -345,7 +366,7 @@ public sealed class FileBackstore : IBackstore
             throw new BackstoreException(BackstoreError.InvalidArgument, $"'{_path}' does not support unmap.");
         }
 
-        BackstoreChecks.CheckRange(offset, length, _length);
+        BackstoreChecks.CheckRange(offset, length, Length);
         if (length == 0)
         {
             return;
@@ -366,7 +387,7 @@ public sealed class FileBackstore : IBackstore
             throw new BackstoreException(BackstoreError.InvalidArgument, $"maxLength {maxLength} must be positive.");
         }
 
-        BackstoreChecks.CheckRange(offset, 1, _length);
+        BackstoreChecks.CheckRange(offset, 1, Length);
         long end = offset + Math.Min(maxLength, _length - offset);
         if (IsBlockDevice)
         {

@@ -17,6 +17,12 @@ public interface IBackstore : IDisposable
     /// <summary>Size in bytes; a multiple of <see cref="BlockSize"/>. May grow or shrink (capacity change).</summary>
     long Length { get; }
 
+    /// <summary>
+    /// Measures the backing object again and returns the (possibly new) <see cref="Length"/>: how an operator's
+    /// resize reaches initiators as a capacity change. Stores whose size cannot change return <see cref="Length"/>.
+    /// </summary>
+    long RefreshLength() => Length;
+
     /// <summary>Logical block size in bytes (512 or 4096 usually).</summary>
     int BlockSize { get; }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UserDisk.Server.Cli;
 using UserDisk.Server.Frontends.Scst;
+using UserDisk.Server.Hosting;
 
 namespace UserDisk.Server.Tests;
 
@@ -65,6 +66,28 @@ public sealed class ScstServeHostTests : IDisposable
         await app.StopAsync(TestContext.Current.CancellationToken);
 
         Assert.All(devices, d => Assert.False(d.IsRegistered));
+    }
+
+    [Fact]
+    public async Task A_file_that_grows_is_reported_to_scst_as_a_capacity_change()
+    {
+        string image = Path.Combine(_directory.Path, "grow.img");
+        _environment["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = $"file:{image}?size=1M&create";
+        await using WebApplication app = await StartAsync();
+        var units = app.Services.GetRequiredService<LogicalUnitService>();
+        var device = app.Services.GetRequiredService<ScstFrontendService>().Devices.Single(d => d.Name == _prefix + "a");
+
+        using (var file = new FileStream(image, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(3 << 20);
+        }
+
+        units.CheckCapacities();
+
+        Assert.Equal(3L << 20, device.LogicalUnit.BlockCount * device.LogicalUnit.BlockSize);
+        Assert.Contains(_logs.Lines, l => l.Contains($"SCST device {_prefix}a: capacity now 6144 blocks; SCST told", StringComparison.Ordinal));
+        Assert.Contains(_logs.Lines, l => l.Contains("LUN 0 grew from 1 MiB to 3 MiB", StringComparison.Ordinal));
+        await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]

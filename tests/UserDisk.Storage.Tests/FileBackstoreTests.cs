@@ -21,6 +21,35 @@ public sealed class FileBackstoreTests
     }
 
     [Fact]
+    public async Task A_file_grown_behind_the_store_is_taken_at_the_next_refresh_and_a_shrink_is_not()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("disk.img");
+        using var store = FileBackstore.Open(new FileBackstoreOptions { Path = path, Size = MiB, Create = true });
+        Assert.Equal(MiB, store.RefreshLength());
+
+        // An operator's resize; a tail that is not a whole block is not offered.
+        File.SetAttributes(path, FileAttributes.Normal);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength((2 * MiB) + 100);
+        }
+
+        Assert.Equal(MiB, store.Length);
+        Assert.Equal(2 * MiB, store.RefreshLength());
+        Assert.Equal(2 * MiB, store.Length);
+        byte[] data = TestData.Pattern(4096);
+        await store.WriteAsync((2 * MiB) - 4096, data, forceUnitAccess: false, Token);
+
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(MiB);
+        }
+
+        Assert.Equal(2 * MiB, store.RefreshLength());
+    }
+
+    [Fact]
     public async Task Writes_reach_the_file_itself()
     {
         using var dir = new TempDirectory();

@@ -13,8 +13,11 @@ namespace UserDisk.Server.Hosting;
 /// failure is reported together); on stop, after the front ends (hosted services stop in reverse order), flushes
 /// each backstore, closes it and logs what each LUN did.
 /// </summary>
-public sealed partial class LogicalUnitService : IHostedService
+public sealed partial class LogicalUnitService : IHostedService, IDisposable
 {
+    /// <summary>How often backstores are measured again, so that a resized file or device reaches initiators.</summary>
+    public static readonly TimeSpan CapacityCheckInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>SPC-5 version descriptor of iSCSI (no version claimed), reported in standard INQUIRY data.</summary>
     public const ushort IscsiVersionDescriptor = 0x0960;
 
@@ -23,6 +26,7 @@ public sealed partial class LogicalUnitService : IHostedService
     private readonly Readiness _readiness;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private Timer? _capacityCheck;
 
     public LogicalUnitService(
         UserDiskOptions options,
@@ -110,12 +114,43 @@ public sealed partial class LogicalUnitService : IHostedService
             LogOpened(_logger, lun);
         }
 
+        _capacityCheck = new Timer(_ => CheckCapacities(), null, CapacityCheckInterval, CapacityCheckInterval);
         return Task.CompletedTask;
+    }
+
+    public void Dispose() => _capacityCheck?.Dispose();
+
+    /// <summary>
+    /// Re-measures every backstore; a LUN that grew raises CAPACITY DATA HAS CHANGED (the engine's, or SCST's through
+    /// the front end listening to <see cref="LogicalUnit.CapacityChanged"/>).
+    /// </summary>
+    public void CheckCapacities()
+    {
+        foreach (ServedLun lun in _catalog.Luns)
+        {
+            long before = lun.SizeBytes;
+            try
+            {
+                if (lun.Unit.RefreshCapacity())
+                {
+                    LogCapacityChanged(_logger, lun.Target.Name, lun.Options.Number, new ByteSize(before), new ByteSize(lun.SizeBytes));
+                }
+            }
+            catch (Exception e) when (e is BackstoreException or IOException or ObjectDisposedException)
+            {
+                LogCapacityCheckFailed(_logger, lun.Target.Name, lun.Options.Number, e.Message);
+            }
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _readiness.Stopping();
+        if (_capacityCheck is not null)
+        {
+            await _capacityCheck.DisposeAsync().ConfigureAwait(false);
+        }
+
         IReadOnlyList<ServedLun> luns = _catalog.Withdraw();
         TimeSpan uptime = _catalog.OpenedAt is DateTimeOffset openedAt ? DateTimeOffset.UtcNow - openedAt : TimeSpan.Zero;
         foreach (ServedLun lun in luns)
@@ -184,6 +219,12 @@ public sealed partial class LogicalUnitService : IHostedService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Opened {Target} LUN {Lun} '{Name}': {Size}, {BlockSize}-byte blocks, {Mode}, {Backstore}")]
     private static partial void LogOpened(ILogger logger, string target, ulong lun, string name, ByteSize size, int blockSize, string mode, string backstore);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Target} LUN {Lun} grew from {Before} to {After}: initiators are told the capacity changed")]
+    private static partial void LogCapacityChanged(ILogger logger, string target, ulong lun, ByteSize before, ByteSize after);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Measuring {Target} LUN {Lun} again failed: {Reason}")]
+    private static partial void LogCapacityCheckFailed(ILogger logger, string target, ulong lun, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Flushing {Target} LUN {Lun} at shutdown failed: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, string target, ulong lun, string reason);
