@@ -33,6 +33,8 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
     private readonly ScstCommandPool _commandPool;
     private readonly EventHandler<CapacityChangedEventArgs> _onCapacityChanged;
     private readonly Lock _stateLock = new();
+    private readonly Lock _optionsLock = new();
+    private int _pushedControlMode;
     private int _fd = -1;
     private int _wakeFd = -1;
     private volatile bool _stopRequested;
@@ -158,6 +160,7 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
             descriptor.DeviceType = 0; // direct-access block device
             descriptor.SgvPurgeInterval = Options.CachePurgeIntervalSeconds;
             descriptor.Options = RegistrationOptions();
+            _pushedControlMode = (LogicalUnit.Mode.DescriptorSense ? 1 : 0) | (LogicalUnit.Mode.SoftwareWriteProtect ? 2 : 0) | (LogicalUnit.Mode.TaskAbortedStatus ? 4 : 0);
             descriptor.BlockSize = (uint)LogicalUnit.BlockSize;
             var name = new Span<byte>(descriptor.Name, ScstLimits.MaxName);
             Encoding.ASCII.GetBytes(Name, name);
@@ -509,6 +512,42 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// After a MODE SELECT: the core keeps its own copy of the control mode page (D_SENSE, SWP, TAS) and acts on it
+    /// (§8.1), so a change the engine accepted is pushed with SET_OPTIONS — from the thread pool, never from a worker,
+    /// because SET_OPTIONS waits for all activity on the device to drain (§8.9).
+    /// </summary>
+    internal void ModeSelected()
+    {
+        var mode = LogicalUnit.Mode;
+        int wanted = (mode.DescriptorSense ? 1 : 0) | (mode.SoftwareWriteProtect ? 2 : 0) | (mode.TaskAbortedStatus ? 4 : 0);
+        if (Interlocked.Exchange(ref _pushedControlMode, wanted) == wanted)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static device => device.PushOptions(), this, preferLocal: false);
+    }
+
+    private unsafe void PushOptions()
+    {
+        lock (_optionsLock)
+        {
+            int fd = _fd;
+            if (fd < 0)
+            {
+                return;
+            }
+
+            var options = RegistrationOptions();
+            var error = _calls.Ioctl(fd, ScstUserIoctl.SetOptions, &options);
+            if (error != Errno.None)
+            {
+                LogIoctlFailed(_logger, Name, "SET_OPTIONS", error);
+            }
+        }
+    }
+
     private ScstUserOptions RegistrationOptions() => new()
     {
         ParseType = (byte)ScstUserParseType.Standard,
@@ -518,8 +557,8 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
         TaskSetType = (byte)ScstTaskSetType.SeparateTaskSets,
         QueueAlgorithm = (byte)ScstQueueAlgorithm.UnrestrictedReorder,
         QueueErrorPolicy = 0,
-        TaskAbortedStatus = 0,
-        SoftwareWriteProtect = 0,
+        TaskAbortedStatus = (byte)(LogicalUnit.Mode.TaskAbortedStatus ? 1 : 0),
+        SoftwareWriteProtect = (byte)(LogicalUnit.Mode.SoftwareWriteProtect ? 1 : 0),
         DescriptorSense = (byte)(LogicalUnit.Mode.DescriptorSense ? ScstSenseFormat.Descriptor : ScstSenseFormat.Fixed),
         HasOwnOrderManagement = 0,
     };

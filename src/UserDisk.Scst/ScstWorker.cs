@@ -451,6 +451,10 @@ internal sealed unsafe partial class ScstWorker : IDisposable
         {
             _device.Metrics.CommandErrors.Add(1, _deviceTag);
         }
+        else if (scsi.CdbLength > 0 && scsi.CdbBuffer[0] is 0x15 or 0x55)
+        {
+            _device.ModeSelected();
+        }
     }
 
     /// <summary>ALLOC_MEM (§8.5): a page-aligned buffer of alloc_len for the data-out; 0 makes the kernel answer BUSY.</summary>

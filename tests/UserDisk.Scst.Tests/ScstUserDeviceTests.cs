@@ -376,6 +376,27 @@ public sealed class ScstUserDeviceTests
     }
 
     [Fact]
+    public async Task A_mode_select_of_the_control_page_is_pushed_to_the_core_with_SET_OPTIONS()
+    {
+        await using var disk = new EmulatedDisk();
+        ulong session = disk.Attach();
+        byte[] sensed = new byte[255];
+        var sense = EmulatedDisk.Run(session, [0x5A, 0x08, 0x0A, 0, 0, 0, 0, 0, 0xFF, 0], Direction.Read, sensed);
+        Assert.Equal(0, sense.Status);
+        int pageLength = sensed[9] + 2;
+        byte[] select = new byte[8 + pageLength];
+        sensed.AsSpan(8, pageLength).CopyTo(select.AsSpan(8));
+        select[8] &= 0x3F;
+        select[10] |= 0x04; // D_SENSE
+
+        var selected = EmulatedDisk.Run(session, [0x55, 0x10, 0, 0, 0, 0, 0, 0, (byte)select.Length, 0], Direction.Write, select);
+
+        Assert.Equal(0, selected.Status);
+        Assert.True(disk.Unit.Mode.DescriptorSense);
+        await WaitUntil(() => Emulator.DeviceOptions(disk.Name).Options.DescriptorSense == 1);
+    }
+
+    [Fact]
     public async Task Shutdown_waits_for_commands_in_flight_when_they_finish_within_the_drain_time()
     {
         var store = new ControlledBackstore("drain", 64L << 20);
