@@ -50,8 +50,8 @@ lint:
 format:
 	$(DOTNET) format UserDisk.sln -v quiet
 
-## bench: BenchmarkDotNet engine benchmarks (numbers go to perf/RESULTS.md)
-bench:
+## bench: BenchmarkDotNet engine benchmarks; BENCH_ARGS=scst-emulator runs the scst_user throughput matrix (numbers go to perf/RESULTS.md)
+bench: native
 	$(DOTNET) run -c Release --project perf/bench -- $(BENCH_ARGS)
 
 clean:
