@@ -318,6 +318,13 @@ internal sealed unsafe partial class ScstWorker : IDisposable
                     return;
                 }
             }
+            else if (command.Direction != ScstDataDirection.Read)
+            {
+                // Data-out always arrives in a buffer (ALLOC_MEM or the cache): without one there is nothing to write.
+                LogForeignBuffer(_device.Logger, _device.Name, 0, get.CommandHandle);
+                FailNow(command, SenseCode.InternalTargetFailure);
+                return;
+            }
             else
             {
                 // Data-in without a cached buffer: allocate alloc_len (the whole SGV object for a cached direction).

@@ -69,6 +69,28 @@ public sealed class ScstServeHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_device_whose_loop_dies_is_registered_again()
+    {
+        await using WebApplication app = await StartAsync();
+        var service = app.Services.GetRequiredService<ScstFrontendService>();
+        var first = service.Devices.Single(d => d.Name == _prefix + "a");
+
+        // Something closes the descriptor under the workers: the device goes down and comes back under its name.
+        Assert.Equal(0, UserDisk.Scst.Interop.ScstEmulator.Load(ShimPath()).Close(first.Fd));
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!service.Devices.Any(d => d.Name == _prefix + "a" && !ReferenceEquals(d, first) && d.IsRegistered))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the device was not registered again");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(first.IsRegistered);
+        Assert.Contains(_logs.Lines, l => l.Contains($"SCST device {_prefix}a registered again after a fault", StringComparison.Ordinal));
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task A_file_that_grows_is_reported_to_scst_as_a_capacity_change()
     {
         string image = Path.Combine(_directory.Path, "grow.img");
