@@ -347,7 +347,7 @@ internal sealed partial class IscsiConnection
 
         if (task.Unit is { } measured && task.StartedAt != 0)
         {
-            var tags = Session!.Target!.LatencyTagsOf(measured);
+            var tags = Session!.Target!.LatencyTagsOf(measured, Lun(task.LunField) ?? 0);
             var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(task.StartedAt).TotalSeconds;
             Metrics.CommandCompleted(seconds, task.IsWrite ? tags.Write : task.IsRead ? tags.Read : tags.Other);
         }

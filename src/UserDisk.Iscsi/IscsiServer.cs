@@ -56,6 +56,42 @@ public sealed partial class IscsiServer : IAsyncDisposable
 
     internal IscsiMetrics Metrics { get; } = IscsiMetrics.Shared;
 
+    /// <summary>
+    /// Serves <paramref name="lun"/> on a configured target from now on (inventory projection). Sessions see it after
+    /// their next REPORT LUNS, which REPORTED LUNS DATA HAS CHANGED prompts.
+    /// </summary>
+    public void AddLun(string target, IscsiLun lun)
+    {
+        ArgumentNullException.ThrowIfNull(lun);
+        var found = Targets.Find(target) ?? throw new ArgumentException($"No target {target}.", nameof(target));
+        found.Add(lun);
+        lun.Unit.TasksAborted += OnTasksAborted;
+    }
+
+    /// <summary>
+    /// Stops serving a LUN: new commands to it get LOGICAL UNIT NOT SUPPORTED at once; commands already running
+    /// are given until <paramref name="drainTimeout"/> to finish. Returns the unit (for the caller to close), or
+    /// null when the target had no such LUN.
+    /// </summary>
+    public async Task<LogicalUnit?> RemoveLunAsync(string target, ulong number, TimeSpan drainTimeout, CancellationToken cancellationToken = default)
+    {
+        var found = Targets.Find(target) ?? throw new ArgumentException($"No target {target}.", nameof(target));
+        var unit = found.Remove(number);
+        if (unit is null)
+        {
+            return null;
+        }
+
+        unit.TasksAborted -= OnTasksAborted;
+        var deadline = DateTime.UtcNow + drainTimeout;
+        while (unit.RunningCommands > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        return unit;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         foreach (var portal in Targets.Portals)

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using UserDisk.Scsi;
+using UserDisk.Storage;
 
 namespace UserDisk.Iscsi.Tests;
 
@@ -108,6 +110,35 @@ public sealed class CommandTests
         Assert.Equal(0, result.Status);
         Assert.Equal(24u, BinaryPrimitives.ReadUInt32BigEndian(result.Data));
         Assert.Equal(2, result.Data[8 + 16 + 1]);
+    }
+
+    [Fact]
+    public async Task A_lun_added_and_removed_at_run_time_is_announced_and_then_refused()
+    {
+        await using var target = await TestTarget.StartAsync(luns: 1);
+        using var initiator = target.Connect();
+        initiator.Login(TestTarget.Name);
+        Assert.Equal(0, initiator.Command([0x00, 0, 0, 0, 0, 0]).Status);
+        using var store = new MemoryBackstore("projected", 1L << 20);
+        var unit = new LogicalUnit(store, new LogicalUnitOptions { PowerOnUnitAttention = false });
+
+        target.Server.AddLun(TestTarget.Name, new IscsiLun(5, unit));
+
+        var attention = initiator.Command([0x00, 0, 0, 0, 0, 0]);
+        Assert.Equal(0x02, attention.Status);
+        Assert.Equal((0x06, 0x3F, 0x0E), (attention.Sense[2] & 0x0F, attention.Sense[12], attention.Sense[13]));
+        var luns = initiator.Command([0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], expectedLength: 256);
+        Assert.Equal(16u, BinaryPrimitives.ReadUInt32BigEndian(luns.Data));
+        Assert.Equal(5, luns.Data[8 + 8 + 1]);
+        Assert.Equal(0, initiator.Command([0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], lun: 5, expectedLength: 512).Status);
+
+        var removed = await target.Server.RemoveLunAsync(TestTarget.Name, 5, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        Assert.Same(unit, removed);
+        var refused = initiator.Command([0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], lun: 5, expectedLength: 512);
+        Assert.Equal(0x02, refused.Status);
+        Assert.Equal(0x25, refused.Sense[12]); // LOGICAL UNIT NOT SUPPORTED
+        Assert.Null(await target.Server.RemoveLunAsync(TestTarget.Name, 5, TimeSpan.Zero, TestContext.Current.CancellationToken));
     }
 
     [Fact]
