@@ -1,7 +1,10 @@
 namespace UserDisk.Storage;
 
 /// <summary>A typed backstore failure. Thrown only on error paths, never for flow control.</summary>
-public sealed class BackstoreException : IOException
+/// <remarks>Not sealed: a backstore may throw a subclass that carries more detail (e.g.
+/// <see cref="SquashfsFormatException"/> names the offending superblock field), and callers that only care about
+/// <see cref="Error"/> still catch it here.</remarks>
+public class BackstoreException : IOException
 {
     public BackstoreException(BackstoreError error, string message, Exception? innerException = null)
         : base(message, innerException)
