@@ -11,4 +11,10 @@ public enum BackstoreKind
 
     /// <summary>Zeros in, nothing out: <see cref="NullBackstore"/>.</summary>
     Null,
+
+    /// <summary>One S3 object, read-only, through ranged GETs and a block cache.</summary>
+    S3,
+
+    /// <summary>A squashfs image (a file or an S3 object), validated and served read-only.</summary>
+    Squashfs,
 }

@@ -8,6 +8,8 @@ namespace UserDisk.Storage;
 /// file:PATH[?OPTIONS]     options: ro, direct, create (true|false), size=SIZE, blocksize=N
 /// memory:SIZE[?OPTIONS]   options: ro, blocksize=N
 /// null:SIZE[?OPTIONS]     options: blocksize=N
+/// s3://BUCKET/KEY[?OPTIONS]                     options: blocksize=N (always read-only)
+/// squashfs:PATH | squashfs:s3://BUCKET/KEY[?OPTIONS]  options: blocksize=N (always read-only)
 /// </code>
 /// Examples: <c>file:/srv/disk.img?ro=true</c>, <c>file:/dev/disk/by-id/wwn-0x5000c500a1b2c3d4?direct=true&amp;blocksize=4096</c>,
 /// <c>file:/srv/new.img?size=10G</c>, <c>memory:512M</c>, <c>null:1T?blocksize=4096</c>.
@@ -23,7 +25,7 @@ namespace UserDisk.Storage;
 /// </remarks>
 public sealed record BackstoreUri
 {
-    private const string Usage = "use file:PATH, memory:SIZE or null:SIZE";
+    private const string Usage = "use file:PATH, memory:SIZE, null:SIZE, s3://BUCKET/KEY or squashfs:PATH|s3://BUCKET/KEY";
 
     public required BackstoreKind Kind { get; init; }
 
@@ -40,6 +42,12 @@ public sealed record BackstoreUri
     public bool DirectIo { get; init; }
 
     public bool Create { get; init; }
+
+    /// <summary>The object (<see cref="BackstoreKind.S3"/>, or a squashfs image in S3).</summary>
+    public S3.S3Location? Object { get; init; }
+
+    /// <summary>True for kinds that never take writes (S3 objects and squashfs images).</summary>
+    public bool IsImage => Kind is BackstoreKind.S3 or BackstoreKind.Squashfs;
 
     /// <summary>Parses a backstore string; throws <see cref="FormatException"/> naming what is wrong.</summary>
     public static BackstoreUri Parse(string uri)
@@ -62,6 +70,8 @@ public sealed record BackstoreUri
             "FILE" => BackstoreKind.File,
             "MEMORY" => BackstoreKind.Memory,
             "NULL" => BackstoreKind.Null,
+            "S3" => BackstoreKind.S3,
+            "SQUASHFS" => BackstoreKind.Squashfs,
             _ => throw Error(uri, $"unknown kind '{kindText}' ({Usage})"),
         };
 
@@ -71,7 +81,26 @@ public sealed record BackstoreUri
         string? query = question < 0 ? null : rest[(question + 1)..];
 
         var result = new BackstoreUri { Kind = kind };
-        if (kind == BackstoreKind.File)
+        if (kind == BackstoreKind.S3)
+        {
+            result = result with { Object = ParseObject(uri, "s3:" + body), ReadOnly = true };
+        }
+        else if (kind == BackstoreKind.Squashfs)
+        {
+            if (body.Length == 0)
+            {
+                throw Error(uri, "the image is missing (use squashfs:PATH or squashfs:s3://BUCKET/KEY)");
+            }
+
+            result = body.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)
+                ? result with { Object = ParseObject(uri, body), ReadOnly = true }
+                : result with { Path = body.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? body["file:".Length..] : body, ReadOnly = true };
+            if (result.Path is { Length: 0 })
+            {
+                throw Error(uri, "the path is empty (use squashfs:PATH)");
+            }
+        }
+        else if (kind == BackstoreKind.File)
         {
             if (body.Length == 0)
             {
@@ -112,10 +141,45 @@ public sealed record BackstoreUri
         return TryParseSize(text, out long bytes, out string? error) ? bytes : throw new FormatException(error + ".");
     }
 
+    /// <summary>
+    /// Opens any kind: S3 objects (HEAD, ETag pinned) and squashfs images (superblock read and validated) need I/O
+    /// before they can serve, hence async. <paramref name="s3"/> carries endpoint, credentials and cache settings.
+    /// </summary>
+    public async Task<IBackstore> OpenAsync(string name, S3.S3Options? s3 = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        switch (Kind)
+        {
+            case BackstoreKind.S3:
+                return await S3.S3Backstore.OpenAsync(Object!, (s3 ?? new S3.S3Options()) with { BlockSize = BlockSize }, null, cancellationToken).ConfigureAwait(false);
+            case BackstoreKind.Squashfs when Object is not null:
+                var inner = await S3.S3Backstore.OpenAsync(Object, (s3 ?? new S3.S3Options()) with { BlockSize = BlockSize }, null, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await SquashfsBackstore.OpenAsync(inner, inner.ObjectLength, Object.ToString(), inner.ETag, BlockSize, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    inner.Dispose();
+                    throw;
+                }
+
+            case BackstoreKind.Squashfs:
+                return await SquashfsBackstore.OpenFileAsync(Path!, BlockSize, cancellationToken).ConfigureAwait(false);
+            default:
+                return Open(name);
+        }
+    }
+
     /// <summary>Opens the backstore. <paramref name="name"/> gives memory and null stores their identity; a file's comes from its path.</summary>
     public IBackstore Open(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        if (IsImage)
+        {
+            throw new InvalidOperationException($"A {Kind} backstore is opened with OpenAsync.");
+        }
+
         return Kind switch
         {
             BackstoreKind.File => FileBackstore.Open(new FileBackstoreOptions
@@ -142,6 +206,7 @@ public sealed record BackstoreUri
         {
             BackstoreKind.File => "ro, direct, create, size or blocksize",
             BackstoreKind.Memory => "ro or blocksize",
+            BackstoreKind.S3 or BackstoreKind.Squashfs => "blocksize; it is always read-only",
             _ => "blocksize",
         };
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -158,7 +223,7 @@ public sealed record BackstoreUri
             bool applies = key switch
             {
                 "blocksize" => true,
-                "ro" => result.Kind != BackstoreKind.Null,
+                "ro" => result.Kind is not BackstoreKind.Null and not BackstoreKind.S3 and not BackstoreKind.Squashfs,
                 "direct" or "create" or "size" => result.Kind == BackstoreKind.File,
                 _ => false,
             };
@@ -204,6 +269,18 @@ public sealed record BackstoreUri
         }
 
         return result;
+    }
+
+    private static S3.S3Location ParseObject(string uri, string text)
+    {
+        try
+        {
+            return S3.S3Location.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw Error(uri, e.Message.TrimEnd('.'));
+        }
     }
 
     private static long ParseSize(string uri, string text) =>

@@ -72,6 +72,27 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Inspect_prints_size_block_size_read_only_and_identity()
+    {
+        int exitCode = await RunAsync("inspect", "memory:1M?blocksize=4096");
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        string output = _out.ToString();
+        Assert.Contains("size        1048576 bytes (1 MiB), 256 blocks of 4096", output, StringComparison.Ordinal);
+        Assert.Contains("read-only   no", output, StringComparison.Ordinal);
+        Assert.Contains("identity    ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_of_a_malformed_backstore_is_a_usage_error_naming_the_part()
+    {
+        int exitCode = await RunAsync("inspect", "s3://");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("userdisk inspect:", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Frontend_value_outside_the_choices_is_a_usage_error()
     {
         int exitCode = await RunAsync("serve", "--frontend", "fc");

@@ -10,6 +10,7 @@ public static class UserDiskCommandLine
         ArgumentNullException.ThrowIfNull(context);
         var root = new RootCommand("UserDisk: serves files, images and RAM as SCSI disks (SBC-4) to iSCSI and SCST initiators.");
         root.Subcommands.Add(CreateServe(context));
+        root.Subcommands.Add(CreateInspect(context));
         return root;
     }
 
@@ -29,6 +30,24 @@ public static class UserDiskCommandLine
         };
         int exitCode = await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+    }
+
+    private static Command CreateInspect(CliContext context)
+    {
+        var uri = new Argument<string>("backstore")
+        {
+            Description = "A backstore as configuration writes it: file:PATH, s3://BUCKET/KEY, squashfs:PATH or squashfs:s3://BUCKET/KEY, memory:SIZE, null:SIZE.",
+        };
+        var verify = new Option<bool>("--verify") { Description = "Read the whole content and print its sha256 (with progress on stderr)." };
+        var config = new Option<string?>("--config") { Description = "A JSON configuration file; its UserDisk:S3 section says how to reach S3.", HelpName = "FILE" };
+        var inspect = new Command("inspect", "Print what UserDisk would serve from a backstore: size, block size, read-only, identity, squashfs superblock, S3 ETag.")
+        {
+            uri,
+            verify,
+            config,
+        };
+        inspect.SetAction((parse, cancellationToken) => new InspectRunner(context).RunAsync(parse.GetValue(uri)!, parse.GetValue(config), parse.GetValue(verify), cancellationToken));
+        return inspect;
     }
 
     private static Command CreateServe(CliContext context)

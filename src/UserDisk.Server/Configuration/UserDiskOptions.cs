@@ -32,6 +32,12 @@ public sealed class UserDiskOptions
     /// <summary>The scst_user front end's settings (section <c>UserDisk:Scst</c>).</summary>
     public ScstOptions Scst { get; init; } = new();
 
+    /// <summary>How s3:// backstores and inventory reach S3 (section <c>UserDisk:S3</c>).</summary>
+    public UserDisk.Storage.S3.S3Options S3 { get; init; } = new();
+
+    /// <summary>Inventory projection (section <c>UserDisk:Inventory</c>), or null when not configured.</summary>
+    public InventoryOptions? Inventory { get; init; }
+
     /// <summary>The absolute data directory; <c>{DataDir}</c> in a backstore string stands for it.</summary>
     public required string DataDir { get; init; }
 
@@ -43,6 +49,8 @@ public sealed class UserDiskOptions
         ShutdownTimeout = ShutdownTimeout,
         Frontend = frontend,
         Scst = Scst,
+        Inventory = Inventory,
+        S3 = S3,
         DataDir = DataDir,
     };
 

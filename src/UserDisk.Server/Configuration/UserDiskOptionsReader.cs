@@ -28,7 +28,9 @@ public sealed class UserDiskOptionsReader
 
     private const string Root = UserDiskOptions.SectionName;
 
-    private static readonly string[] RootKeys = ["Targets", "Http", "ShutdownTimeout", "Frontend", "DataDir", "Scst"];
+    private static readonly string[] RootKeys = ["Targets", "Http", "ShutdownTimeout", "Frontend", "DataDir", "Scst", "Inventory", "S3"];
+    private static readonly string[] S3Keys = ["Endpoint", "Region", "ForcePathStyle", "AccessKey", "SecretKey", "SecretKeyFile", "ChunkSize", "CacheSize", "CacheDirectory", "ReadAhead", "MaxConcurrentRequests", "RequestTimeout", "RetryTimeLimit"];
+    private static readonly string[] InventoryKeys = ["Source", "Pattern", "Tag", "Interval", "Target", "FirstLun", "DevicePrefix"];
     private static readonly string[] TargetKeys = ["Name", "Alias", "Portal", "Chap", "Luns"];
     private static readonly string[] LunKeys = ["Number", "Name", "Backstore", "ReadOnly", "BlockSize", "Device"];
     private static readonly string[] ScstKeys = ["DevicePath", "WorkerThreads", "CommandsPerCall", "NotifyOnFree", "Version", "Emulator", "AbiTable", "DrainTimeout", "MaxRestartsPerMinute"];
@@ -52,6 +54,17 @@ public sealed class UserDiskOptionsReader
         UserDiskOptions? options = reader.ReadRoot();
         bool failed = reader._problems.Exists(p => p.Severity == ProblemSeverity.Error);
         return new OptionsReadResult(failed ? null : options, reader._problems);
+    }
+
+    /// <summary>
+    /// Only section <c>UserDisk:S3</c>, for commands that reach S3 without serving (<c>userdisk inspect</c>).
+    /// </summary>
+    public static (UserDisk.Storage.S3.S3Options S3, IReadOnlyList<ConfigurationProblem> Problems) ReadS3Section(IConfiguration configuration, ReaderSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var reader = new UserDiskOptionsReader(configuration, settings ?? new ReaderSettings());
+        var s3 = reader.ReadS3(configuration.GetSection($"{Root}:S3"), $"{Root}:S3");
+        return (s3, reader._problems);
     }
 
     private UserDiskOptions? ReadRoot()
@@ -159,11 +172,15 @@ public sealed class UserDiskOptionsReader
         }
 
         ScstOptions scst = ReadScst(root.GetSection("Scst"), $"{Root}:Scst");
+        InventoryOptions? inventory = ReadInventory(root.GetSection("Inventory"), $"{Root}:Inventory", targets);
+        UserDisk.Storage.S3.S3Options s3 = ReadS3(root.GetSection("S3"), $"{Root}:S3");
         CheckScstDeviceNames(targets, frontend);
 
         return new UserDiskOptions
         {
             Scst = scst,
+            Inventory = inventory,
+            S3 = s3,
             Targets = targets,
             Http = http,
             ShutdownTimeout = shutdownTimeout,
@@ -235,9 +252,11 @@ public sealed class UserDiskOptionsReader
         var luns = new List<LunOptions>();
         string lunsKey = $"{path}:Luns";
         List<(string Key, IConfigurationSection Section)> lunSections = Items(section.GetSection("Luns"), lunsKey);
-        if (lunSections.Count == 0 && !_problems.Exists(p => p.Key.StartsWith(lunsKey, StringComparison.Ordinal)))
+        // A target may start empty when inventory projection fills it.
+        bool inventoryFills = _configuration.GetSection($"{Root}:Inventory").Exists();
+        if (lunSections.Count == 0 && !inventoryFills && !_problems.Exists(p => p.Key.StartsWith(lunsKey, StringComparison.Ordinal)))
         {
-            Error(lunsKey, "the target has no LUNs; give at least one with a Number and a Backstore");
+            Error(lunsKey, "the target has no LUNs; give at least one with a Number and a Backstore (or configure UserDisk:Inventory to fill it)");
             valid = false;
         }
 
@@ -463,6 +482,210 @@ public sealed class UserDiskOptionsReader
             DrainTimeout = drain,
             MaxRestartsPerMinute = restarts,
         };
+    }
+
+    private InventoryOptions? ReadInventory(IConfigurationSection section, string path, List<TargetOptions> targets)
+    {
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        CheckKeys(section, path, InventoryKeys);
+        bool valid = true;
+        string? source = Value(section, "Source", out string sourceKey)?.Trim();
+        if (string.IsNullOrEmpty(source))
+        {
+            Error(sourceKey, "the inventory needs a Source: s3://bucket/prefix/ or a folder");
+            valid = false;
+        }
+        else if (source.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            string rest = source["s3://".Length..];
+            if (rest.Length == 0 || rest[0] == '/')
+            {
+                Error(sourceKey, $"'{source}' names no bucket (s3://bucket/prefix/)");
+                valid = false;
+            }
+        }
+        else
+        {
+            source = Path.GetFullPath(source, _settings.CurrentDirectory);
+            if (!Directory.Exists(source))
+            {
+                Error(sourceKey, $"folder '{source}' does not exist");
+                valid = false;
+            }
+        }
+
+        string pattern = Value(section, "Pattern", out string patternKey)?.Trim() ?? "*.squashfs";
+        if (pattern.Length == 0 || pattern.Contains('/', StringComparison.Ordinal))
+        {
+            Error(patternKey, $"'{pattern}' is not a file-name pattern (use * and ?, no '/')");
+            valid = false;
+        }
+
+        string? tagName = null;
+        string? tagValue = null;
+        string? tag = Value(section, "Tag", out string tagKey);
+        if (tag is not null)
+        {
+            int equals = tag.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == tag.Length - 1)
+            {
+                Error(tagKey, $"'{tag}' is not name=value (e.g. sbps-project=true)");
+                valid = false;
+            }
+            else
+            {
+                tagName = tag[..equals].Trim();
+                tagValue = tag[(equals + 1)..].Trim();
+            }
+        }
+
+        TimeSpan interval = InventoryOptions.DefaultInterval;
+        string? intervalText = Value(section, "Interval", out string intervalKey);
+        if (intervalText is not null && !(TryParseDuration(intervalText, out interval) && interval >= TimeSpan.FromSeconds(1) && interval <= TimeSpan.FromDays(1)))
+        {
+            Error(intervalKey, $"'{intervalText}' is not a duration between 1 second and 1 day");
+            valid = false;
+        }
+
+        string? targetName = Value(section, "Target", out string targetKey)?.Trim();
+        TargetOptions? target = targetName is null ? targets.FirstOrDefault() : targets.Find(t => string.Equals(t.Name, targetName, StringComparison.OrdinalIgnoreCase));
+        if (target is null)
+        {
+            Error(targetKey, targetName is null ? "no target to put projected images in" : $"'{targetName}' is not a configured target (UserDisk:Targets)");
+            valid = false;
+        }
+
+        ulong firstLun = target is null || target.Luns.Count == 0 ? 0 : target.Luns.Max(l => l.Number) + 1;
+        string? firstLunText = Value(section, "FirstLun", out string firstLunKey);
+        if (firstLunText is not null && !(ulong.TryParse(firstLunText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out firstLun) && firstLun <= MaxLun))
+        {
+            Error(firstLunKey, $"'{firstLunText}' is not a LUN number (0..{MaxLun})");
+            valid = false;
+        }
+
+        string prefix = Value(section, "DevicePrefix", out string prefixKey) ?? string.Empty;
+        if (prefix.Length > 30 || prefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            Error(prefixKey, $"'{prefix}' is not a device name prefix (at most 30 letters, digits, '-' or '_')");
+            valid = false;
+        }
+
+        return valid
+            ? new InventoryOptions
+            {
+                Source = source!,
+                Pattern = pattern,
+                TagName = tagName,
+                TagValue = tagValue,
+                Interval = interval,
+                Target = target!.Name,
+                FirstLun = firstLun,
+                DevicePrefix = prefix,
+            }
+            : null;
+    }
+
+    private UserDisk.Storage.S3.S3Options ReadS3(IConfigurationSection section, string path)
+    {
+        var defaults = new UserDisk.Storage.S3.S3Options();
+        if (!section.Exists())
+        {
+            return defaults;
+        }
+
+        CheckKeys(section, path, S3Keys);
+        string? endpoint = Value(section, "Endpoint", out string endpointKey)?.Trim();
+        if (endpoint is not null && !(Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"))
+        {
+            Error(endpointKey, $"'{endpoint}' is not an http:// or https:// URL");
+        }
+
+        bool pathStyle = defaults.ForcePathStyle;
+        string? pathStyleText = Value(section, "ForcePathStyle", out string pathStyleKey);
+        if (pathStyleText is not null && !bool.TryParse(pathStyleText.Trim(), out pathStyle))
+        {
+            Error(pathStyleKey, $"'{pathStyleText}' is not true or false");
+        }
+
+        string? accessKey = Value(section, "AccessKey", out string accessKeyKey);
+        string? secretKey = Secret(section, path, "SecretKey", required: false);
+        string secretKeyKey = $"{path}:SecretKey";
+        if (accessKey is null != secretKey is null)
+        {
+            Error(accessKey is null ? accessKeyKey : secretKeyKey, "AccessKey and SecretKey go together (leave both out to use the AWS environment variables or profile)");
+        }
+
+        long chunk = ReadSize(section, "ChunkSize", defaults.ChunkBytes);
+        if (chunk < UserDisk.Storage.S3.S3Options.MinChunkBytes || chunk > UserDisk.Storage.S3.S3Options.MaxChunkBytes || (chunk & (chunk - 1)) != 0)
+        {
+            Error($"{path}:ChunkSize", $"{chunk} bytes is not a power of two from 64K to 64M");
+            chunk = defaults.ChunkBytes;
+        }
+
+        long cache = ReadSize(section, "CacheSize", defaults.CacheBytes);
+        if (cache < chunk)
+        {
+            Error($"{path}:CacheSize", $"{cache} bytes cannot hold one {chunk}-byte chunk");
+        }
+
+        TimeSpan requestTimeout = ReadDuration(section, "RequestTimeout", defaults.RequestTimeout, TimeSpan.FromMinutes(10));
+        TimeSpan retryLimit = ReadDuration(section, "RetryTimeLimit", defaults.RetryTimeLimit, TimeSpan.FromHours(1));
+        string? cacheDirectory = Value(section, "CacheDirectory", out _);
+        return defaults with
+        {
+            Endpoint = endpoint,
+            Region = Value(section, "Region", out _)?.Trim() ?? defaults.Region,
+            ForcePathStyle = pathStyle,
+            AccessKey = accessKey,
+            SecretKey = secretKey,
+            ChunkBytes = (int)chunk,
+            CacheBytes = cache,
+            CacheDirectory = cacheDirectory is null ? null : Path.GetFullPath(cacheDirectory, _settings.CurrentDirectory),
+            ReadAheadChunks = ReadInt(section, "ReadAhead", 0, 64, defaults.ReadAheadChunks),
+            MaxConcurrentRequests = ReadInt(section, "MaxConcurrentRequests", 1, 256, defaults.MaxConcurrentRequests),
+            RequestTimeout = requestTimeout,
+            RetryTimeLimit = retryLimit,
+        };
+    }
+
+    private long ReadSize(IConfigurationSection section, string name, long fallback)
+    {
+        string? text = Value(section, name, out string key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        try
+        {
+            return BackstoreUri.ParseSize(text.Trim());
+        }
+        catch (FormatException e)
+        {
+            Error(key, e.Message.TrimEnd('.'));
+            return fallback;
+        }
+    }
+
+    private TimeSpan ReadDuration(IConfigurationSection section, string name, TimeSpan fallback, TimeSpan max)
+    {
+        string? text = Value(section, name, out string key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero && value <= max)
+        {
+            return value;
+        }
+
+        Error(key, $"'{text}' is not a duration between 0 and {max}");
+        return fallback;
     }
 
     private int ReadInt(IConfigurationSection section, string name, int min, int max, int fallback)

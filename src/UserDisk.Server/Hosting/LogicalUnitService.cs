@@ -43,7 +43,7 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
         _logger = loggerFactory.CreateLogger<LogicalUnitService>();
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         var opened = new List<ServedLun>();
@@ -55,10 +55,11 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
                 IBackstore backstore;
                 try
                 {
-                    // Memory and null stores take their identity (serial number, NAA designator) from this name.
-                    backstore = lun.BackstoreUri.Open($"{target.Name}/{lun.Name}");
+                    // Memory and null stores take their identity (serial number, NAA designator) from this name; S3
+                    // objects and squashfs images are read (HEAD, superblock) before they serve.
+                    backstore = await lun.BackstoreUri.OpenAsync($"{target.Name}/{lun.Name}", _options.S3, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException)
                 {
                     errors.Add($"{lun.ConfigurationKey}:Backstore: cannot open {lun.Backstore}: {e.Message}");
                     continue;
@@ -67,20 +68,7 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
                 try
                 {
                     // Reservations made with APTPL survive restarts in the data directory, one file per LUN.
-                    // Under SCST the core owns reservations and unit attentions (ABI-SCST-USER.md §13.1) and the
-                    // transport is whatever the target driver is, so the engine claims none of them.
-                    bool underScst = _options.Frontend == FrontendKind.Scst;
-                    var unit = new LogicalUnit(
-                        backstore,
-                        new LogicalUnitOptions
-                        {
-                            ReadOnly = lun.ReadOnly,
-                            TransportVersionDescriptor = underScst ? (ushort)0 : IscsiVersionDescriptor,
-                            ReservationStatePath = underScst ? null : ReservationStatePath(target, lun),
-                            ReservationsByEngine = !underScst,
-                            UnitAttentionsByEngine = !underScst,
-                        },
-                        _loggerFactory.CreateLogger<LogicalUnit>());
+                    var unit = new LogicalUnit(backstore, UnitOptions(_options, lun, ReservationStatePath(target, lun)), _loggerFactory.CreateLogger<LogicalUnit>());
                     opened.Add(new ServedLun { Target = target, Options = lun, Unit = unit });
                 }
                 catch (ArgumentException e)
@@ -115,7 +103,6 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
         }
 
         _capacityCheck = new Timer(_ => CheckCapacities(), null, CapacityCheckInterval, CapacityCheckInterval);
-        return Task.CompletedTask;
     }
 
     public void Dispose() => _capacityCheck?.Dispose();
@@ -168,6 +155,23 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
             lun.Unit.Backstore.Dispose();
             LogClosed(_logger, lun, uptime);
         }
+    }
+
+    /// <summary>
+    /// How a LUN presents itself on the chosen front end. Under SCST the core owns reservations and unit attentions
+    /// (ABI-SCST-USER.md §13.1) and the transport is whatever the target driver is, so the engine claims none of them.
+    /// </summary>
+    internal static LogicalUnitOptions UnitOptions(UserDiskOptions options, LunOptions lun, string? reservationStatePath)
+    {
+        bool underScst = options.Frontend == FrontendKind.Scst;
+        return new LogicalUnitOptions
+        {
+            ReadOnly = lun.ReadOnly,
+            TransportVersionDescriptor = underScst ? (ushort)0 : IscsiVersionDescriptor,
+            ReservationStatePath = underScst ? null : reservationStatePath,
+            ReservationsByEngine = !underScst,
+            UnitAttentionsByEngine = !underScst,
+        };
     }
 
     /// <summary>Creates the data directory when a backstore lives in it (the default config's sparse file does).</summary>

@@ -6,6 +6,7 @@ namespace UserDisk.Server.Hosting;
 /// </summary>
 public sealed class LunCatalog
 {
+    private readonly Lock _lock = new();
     private IReadOnlyList<ServedLun> _luns = [];
 
     public IReadOnlyList<ServedLun> Luns => Volatile.Read(ref _luns);
@@ -19,5 +20,36 @@ public sealed class LunCatalog
         Volatile.Write(ref _luns, luns);
     }
 
-    internal IReadOnlyList<ServedLun> Withdraw() => Interlocked.Exchange(ref _luns, []);
+    internal IReadOnlyList<ServedLun> Withdraw()
+    {
+        lock (_lock)
+        {
+            return Interlocked.Exchange(ref _luns, []);
+        }
+    }
+
+    /// <summary>A LUN projected at run time (inventory) joins the catalog: metrics see it, shutdown closes it.</summary>
+    internal void Add(ServedLun lun)
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _luns, [.. _luns, lun]);
+        }
+    }
+
+    /// <summary>A projected LUN left; the caller closes its backstore.</summary>
+    internal bool Remove(ServedLun lun)
+    {
+        lock (_lock)
+        {
+            var remaining = _luns.Where(l => !ReferenceEquals(l, lun)).ToList();
+            if (remaining.Count == _luns.Count)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _luns, remaining);
+            return true;
+        }
+    }
 }

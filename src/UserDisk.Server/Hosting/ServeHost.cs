@@ -6,9 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Frontends;
 using UserDisk.Server.Frontends.Iscsi;
 using UserDisk.Server.Frontends.Scst;
 using UserDisk.Server.Http;
+using UserDisk.Server.Inventory;
 using UserDisk.Server.Metrics;
 
 namespace UserDisk.Server.Hosting;
@@ -89,10 +91,20 @@ public static class ServeHost
         if (options.Frontend == FrontendKind.Scst)
         {
             builder.Services.AddScstFrontend();
+            builder.Services.AddSingleton<ILunProjector>(services => services.GetRequiredService<ScstFrontendService>());
         }
         else
         {
             builder.Services.AddIscsiFrontend();
+            builder.Services.AddSingleton<ILunProjector>(services => services.GetRequiredService<IscsiFrontendService>());
+        }
+
+        // After the front end: it starts once the front end serves, and stops (keeping its LUNs for the LUN service
+        // to close) before the front end does.
+        if (options.Inventory is not null)
+        {
+            builder.Services.AddSingleton<InventoryService>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<InventoryService>());
         }
 
         configure?.Invoke(builder);

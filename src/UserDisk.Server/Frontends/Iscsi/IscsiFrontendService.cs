@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Iscsi;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Frontends;
 using UserDisk.Server.Hosting;
 
 namespace UserDisk.Server.Frontends.Iscsi;
@@ -11,7 +12,7 @@ namespace UserDisk.Server.Frontends.Iscsi;
 /// Runs the embedded iSCSI target over the LUNs <see cref="LogicalUnitService"/> opened. On stop it gives
 /// in-flight commands until <see cref="UserDiskOptions.ShutdownTimeout"/> to finish, then closes what is left.
 /// </summary>
-public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposable
+public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposable, ILunProjector
 {
     private readonly UserDiskOptions _options;
     private readonly LunCatalog _catalog;
@@ -37,15 +38,15 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var targets = new List<IscsiTargetOptions>();
-        foreach (IGrouping<TargetOptions, ServedLun> group in _catalog.Luns.GroupBy(l => l.Target))
+        // Every configured target, even one with no LUN yet: inventory projection may fill it later.
+        foreach (TargetOptions target in _options.Targets)
         {
-            TargetOptions target = group.Key;
             targets.Add(new IscsiTargetOptions
             {
                 Name = target.Name,
                 Alias = target.Alias,
                 Portal = target.Portal,
-                Luns = group.Select(l => new IscsiLun(l.Options.Number, l.Unit)).ToList(),
+                Luns = _catalog.Luns.Where(l => ReferenceEquals(l.Target, target)).Select(l => new IscsiLun(l.Options.Number, l.Unit)).ToList(),
                 Chap = target.Chap is { } chap
                     ? new ChapCredentials { UserName = chap.UserName, Secret = chap.Secret, MutualUserName = chap.MutualUserName, MutualSecret = chap.MutualSecret }
                     : null,
@@ -57,7 +58,7 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
         _readiness.FrontendListening();
 
         var bound = new List<(TargetOptions Target, IPEndPoint Portal)>();
-        foreach (TargetOptions target in _catalog.Luns.Select(l => l.Target).Distinct())
+        foreach (TargetOptions target in _options.Targets)
         {
             IPEndPoint portal = BoundPortal(target.Portal);
             bound.Add((target, portal));
@@ -69,6 +70,23 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
 
         await _console.Writer.WriteAsync(ConnectionHints.Format(bound)).ConfigureAwait(false);
         await _console.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task AddAsync(ServedLun lun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lun);
+        IscsiServer server = _server ?? throw new InvalidOperationException("The iSCSI target is not running.");
+        server.AddLun(lun.Target.Name, new IscsiLun(lun.Options.Number, lun.Unit));
+        return Task.CompletedTask;
+    }
+
+    public async Task RemoveAsync(ServedLun lun, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lun);
+        if (_server is IscsiServer server)
+        {
+            await server.RemoveLunAsync(lun.Target.Name, lun.Options.Number, drainTimeout, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

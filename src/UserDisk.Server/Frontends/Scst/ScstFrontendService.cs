@@ -13,7 +13,7 @@ namespace UserDisk.Server.Frontends.Scst;
 /// loop dies is registered again (the platform's attach agent re-adds its LUNs on the registration event); after
 /// <see cref="ScstOptions.MaxRestartsPerMinute"/> restarts in a minute the process stops rather than flap.
 /// </summary>
-public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposable
+public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposable, ILunProjector
 {
     private readonly UserDiskOptions _options;
     private readonly LunCatalog _catalog;
@@ -104,6 +104,40 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
         }
 
         await _console.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task AddAsync(ServedLun lun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lun);
+        ScstUserDevice device = CreateDevice(lun);
+        device.Register(_version, _options.Scst.DevicePath);
+        device.Start();
+        lock (_lock)
+        {
+            _devices.Add(device);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task RemoveAsync(ServedLun lun, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lun);
+        ScstUserDevice? device;
+        lock (_lock)
+        {
+            device = _devices.Find(d => ReferenceEquals(d.LogicalUnit, lun.Unit));
+            if (device is not null)
+            {
+                _devices.Remove(device);
+            }
+        }
+
+        if (device is not null)
+        {
+            // Closing makes SCST drop the device's LUNs everywhere; StopAsync first lets held commands finish.
+            await device.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
