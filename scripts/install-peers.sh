@@ -5,13 +5,15 @@
 #   sg3-utils      sg_* tools (decode sense, craft CDBs by hand when debugging)
 #   procps, iproute2  ps/ss: wait for processes and listening ports
 #   jq             reads fio's JSON results
+#   qemu-utils, qemu-block-extra  qemu-img with its libiscsi driver: a second real initiator that copies a whole LUN
+#   curl           signs S3 requests (--aws-sigv4) to seed the local S3 server in end-to-end tests
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
 set -euo pipefail
 
 log() { echo "install-peers: $*"; }
 die() { echo "install-peers: ERROR: $*" >&2; exit 1; }
 
-packages=(tgt libiscsi-bin sg3-utils procps iproute2 jq)
+packages=(tgt libiscsi-bin sg3-utils procps iproute2 jq qemu-utils qemu-block-extra curl)
 # With INSTALL_SHELLCHECK=1 also installs the linter shellcheck (used only to lint these scripts).
 if [ "${INSTALL_SHELLCHECK:-0}" = 1 ]; then
   packages+=(shellcheck)

@@ -105,5 +105,21 @@ else
 fi
 [ "$rc" -eq 0 ] || status=1
 
+# The boot-image use case end to end: squashfs image in S3 → inventory → iSCSI → qemu-img reads it back.
+echo "== e2e: inventory projection from S3 (mksquashfs, s3rver, qemu-img over iSCSI)"
+result="$logs/e2e-inventory.result"
+rm -f "$result"
+CONFIG="$config" E2E_RESULT="$result" tests/e2e/inventory-s3.sh >"$logs/e2e-inventory.log" 2>&1
+rc=$?
+grep -E "^(== )?e2e-inventory" "$logs/e2e-inventory.log"
+if [ -f "$result" ]; then
+  passed=$((passed + $(sed -n 's/^passed //p' "$result")))
+  failed=$((failed + $(sed -n 's/^failed //p' "$result")))
+else
+  tail -n 40 "$logs/e2e-inventory.log"
+  failed=$((failed + 1))
+fi
+[ "$rc" -eq 0 ] || status=1
+
 echo "$passed passed, $failed failed"
 exit $status

@@ -482,6 +482,14 @@ public sealed class ScstUserDeviceTests
     {
         await using var disk = new EmulatedDisk(options: new ScstDeviceOptions { Name = "x", WorkerThreads = workers });
         ulong session = disk.Attach();
+
+        // The RAM disk allocates each 1 MiB chunk on its first write; that is the backstore's memory, not the loop's.
+        byte[] block = new byte[512];
+        for (long offset = 0; offset < 32L << 20; offset += 1 << 20)
+        {
+            await disk.Backstore.WriteAsync(offset, block, forceUnitAccess: false, TestContext.Current.CancellationToken);
+        }
+
         // Warm up until the kernel's buffer cache holds as many buffers as 32 commands in flight can use at once:
         // until then a new buffer (and its registry entry) is a legitimate allocation.
         int buffers;
