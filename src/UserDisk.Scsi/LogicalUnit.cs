@@ -89,6 +89,12 @@ public sealed partial class LogicalUnit
 
     public LogicalUnitCounters Counters { get; } = new();
 
+    /// <summary>
+    /// The 8-byte NAA designator of VPD 83h: NAA 3 (locally assigned) from the backstore identity, so a new image
+    /// version is a new unit to multipath and to the platform.
+    /// </summary>
+    public ulong NaaDesignator => (Backstore.Identity.High & 0x0FFF_FFFF_FFFF_FFFF) | 0x3000_0000_0000_0000;
+
     /// <summary>Current mode parameters (Caching and Control pages).</summary>
     public ModeParameters Mode { get; }
 

@@ -67,7 +67,7 @@ public sealed class ReservationPersistenceTests : IDisposable
         };
         var catalog = new LunCatalog();
         var metrics = new LunMetrics(_services.GetRequiredService<IMeterFactory>(), catalog);
-        return (new LogicalUnitService(options, catalog, new Readiness(), metrics, NullLoggerFactory.Instance), catalog);
+        return (new LogicalUnitService(options, catalog, new Readiness(), metrics, new Events.EventHub(options, NullLogger<Events.EventHub>.Instance), NullLoggerFactory.Instance), catalog);
     }
 
     private static async Task<ScsiStatus> Run(LogicalUnit unit, ItNexus nexus, byte[] cdb, byte[] data, int expected)

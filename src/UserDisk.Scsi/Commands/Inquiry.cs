@@ -125,8 +125,7 @@ internal static class Inquiry
         b[p] = 0x01;            // protocol identifier 0, code set 1 (binary)
         b[p + 1] = 0x03;        // PIV 0, association 0 (logical unit), designator type 3 (NAA)
         b[p + 3] = 8;
-        var identity = lu.Backstore.Identity;
-        BinaryPrimitives.WriteUInt64BigEndian(b[(p + 4)..], (identity.High & 0x0FFF_FFFF_FFFF_FFFF) | 0x3000_0000_0000_0000);
+        BinaryPrimitives.WriteUInt64BigEndian(b[(p + 4)..], lu.NaaDesignator);
         p += 12;
 
         // T10 vendor ID designator: 8-byte vendor identification followed by the unit serial number.

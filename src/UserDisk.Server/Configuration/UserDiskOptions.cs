@@ -35,6 +35,9 @@ public sealed class UserDiskOptions
     /// <summary>How s3:// backstores and inventory reach S3 (section <c>UserDisk:S3</c>).</summary>
     public UserDisk.Storage.S3.S3Options S3 { get; init; } = new();
 
+    /// <summary>Lifecycle events: replay depth and webhooks (section <c>UserDisk:Events</c>).</summary>
+    public EventsOptions Events { get; init; } = new();
+
     /// <summary>Inventory projection (section <c>UserDisk:Inventory</c>), or null when not configured.</summary>
     public InventoryOptions? Inventory { get; init; }
 
@@ -51,6 +54,7 @@ public sealed class UserDiskOptions
         Scst = Scst,
         Inventory = Inventory,
         S3 = S3,
+        Events = Events,
         DataDir = DataDir,
     };
 

@@ -28,7 +28,8 @@ public sealed class UserDiskOptionsReader
 
     private const string Root = UserDiskOptions.SectionName;
 
-    private static readonly string[] RootKeys = ["Targets", "Http", "ShutdownTimeout", "Frontend", "DataDir", "Scst", "Inventory", "S3"];
+    private static readonly string[] RootKeys = ["Targets", "Http", "ShutdownTimeout", "Frontend", "DataDir", "Scst", "Inventory", "S3", "Events"];
+    private static readonly string[] EventsKeys = ["Replay", "Webhooks", "WebhookQueue", "WebhookRetryLimit"];
     private static readonly string[] S3Keys = ["Endpoint", "Region", "ForcePathStyle", "AccessKey", "SecretKey", "SecretKeyFile", "ChunkSize", "CacheSize", "CacheDirectory", "ReadAhead", "MaxConcurrentRequests", "RequestTimeout", "RetryTimeLimit"];
     private static readonly string[] InventoryKeys = ["Source", "Pattern", "Tag", "Interval", "Target", "FirstLun", "DevicePrefix"];
     private static readonly string[] TargetKeys = ["Name", "Alias", "Portal", "Chap", "Luns"];
@@ -174,6 +175,7 @@ public sealed class UserDiskOptionsReader
         ScstOptions scst = ReadScst(root.GetSection("Scst"), $"{Root}:Scst");
         InventoryOptions? inventory = ReadInventory(root.GetSection("Inventory"), $"{Root}:Inventory", targets);
         UserDisk.Storage.S3.S3Options s3 = ReadS3(root.GetSection("S3"), $"{Root}:S3");
+        EventsOptions events = ReadEvents(root.GetSection("Events"), $"{Root}:Events");
         CheckScstDeviceNames(targets, frontend);
 
         return new UserDiskOptions
@@ -181,6 +183,7 @@ public sealed class UserDiskOptionsReader
             Scst = scst,
             Inventory = inventory,
             S3 = s3,
+            Events = events,
             Targets = targets,
             Http = http,
             ShutdownTimeout = shutdownTimeout,
@@ -649,6 +652,38 @@ public sealed class UserDiskOptionsReader
             MaxConcurrentRequests = ReadInt(section, "MaxConcurrentRequests", 1, 256, defaults.MaxConcurrentRequests),
             RequestTimeout = requestTimeout,
             RetryTimeLimit = retryLimit,
+        };
+    }
+
+    private EventsOptions ReadEvents(IConfigurationSection section, string path)
+    {
+        var defaults = new EventsOptions();
+        if (!section.Exists())
+        {
+            return defaults;
+        }
+
+        CheckKeys(section, path, EventsKeys);
+        var webhooks = new List<Uri>();
+        foreach ((string key, IConfigurationSection item) in Items(section.GetSection("Webhooks"), $"{path}:Webhooks"))
+        {
+            string? text = item.Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https")
+            {
+                webhooks.Add(uri);
+            }
+            else
+            {
+                Error(key, $"'{text}' is not an http:// or https:// URL");
+            }
+        }
+
+        return new EventsOptions
+        {
+            Replay = ReadInt(section, "Replay", 0, 10_000, defaults.Replay),
+            Webhooks = webhooks,
+            WebhookQueue = ReadInt(section, "WebhookQueue", 1, 1_000_000, defaults.WebhookQueue),
+            WebhookRetryLimit = ReadDuration(section, "WebhookRetryLimit", defaults.WebhookRetryLimit, TimeSpan.FromDays(1)),
         };
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Scsi;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Events;
 using UserDisk.Server.Metrics;
 using UserDisk.Storage;
 
@@ -26,6 +27,7 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
     private readonly Readiness _readiness;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly EventHub _events;
     private Timer? _capacityCheck;
 
     public LogicalUnitService(
@@ -33,8 +35,10 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
         LunCatalog catalog,
         Readiness readiness,
         LunMetrics metrics,
+        EventHub events,
         ILoggerFactory loggerFactory)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(metrics);
         _options = options;
         _catalog = catalog;
@@ -121,6 +125,7 @@ public sealed partial class LogicalUnitService : IHostedService, IDisposable
                 if (lun.Unit.RefreshCapacity())
                 {
                     LogCapacityChanged(_logger, lun.Target.Name, lun.Options.Number, new ByteSize(before), new ByteSize(lun.SizeBytes));
+                    _events.Publish("device.capacity_changed", lun, reason: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"grew from {before} bytes"));
                 }
             }
             catch (Exception e) when (e is BackstoreException or IOException or ObjectDisposedException)

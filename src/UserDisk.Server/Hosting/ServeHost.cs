@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Events;
 using UserDisk.Server.Frontends;
 using UserDisk.Server.Frontends.Iscsi;
 using UserDisk.Server.Frontends.Scst;
@@ -78,6 +79,7 @@ public static class ServeHost
         builder.Services.AddSingleton<LunCatalog>();
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddSingleton<LunMetrics>();
+        builder.Services.AddSingleton<EventHub>();
         builder.Services.AddSingleton(services =>
         {
             IMeterFactory factory = services.GetRequiredService<IMeterFactory>();
@@ -98,6 +100,9 @@ public static class ServeHost
             builder.Services.AddIscsiFrontend();
             builder.Services.AddSingleton<ILunProjector>(services => services.GetRequiredService<IscsiFrontendService>());
         }
+
+        builder.Services.AddSingleton<WebhookPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebhookPublisher>());
 
         // After the front end: it starts once the front end serves, and stops (keeping its LUNs for the LUN service
         // to close) before the front end does.

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Scsi;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Events;
 using UserDisk.Server.Frontends;
 using UserDisk.Server.Hosting;
 using UserDisk.Storage;
@@ -27,6 +28,7 @@ public sealed partial class InventoryService : BackgroundService
     private readonly IInventorySource _source;
     private readonly LunCatalog _catalog;
     private readonly ILunProjector _projector;
+    private readonly EventHub _events;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Dictionary<string, ProjectedImage> _projected = new(StringComparer.Ordinal);
@@ -34,8 +36,9 @@ public sealed partial class InventoryService : BackgroundService
     private readonly SemaphoreSlim _reconciling = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    public InventoryService(UserDiskOptions options, LunCatalog catalog, ILunProjector projector, ILoggerFactory loggerFactory)
+    public InventoryService(UserDiskOptions options, LunCatalog catalog, ILunProjector projector, EventHub events, ILoggerFactory loggerFactory)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _inventory = options.Inventory ?? throw new ArgumentException("No inventory is configured.", nameof(options));
@@ -150,6 +153,7 @@ public sealed partial class InventoryService : BackgroundService
             _refused[image.Key] = image.Version;
             Changes.Add(1, new KeyValuePair<string, object?>("change", "refused"));
             LogRefused(_logger, image.Key, e.Message);
+            _events.Publish(new UserDiskEvent { Type = "inventory.refused", Device = device, Image = image.Key, Backstore = image.Backstore, Reason = e.Message });
             return;
         }
 
@@ -179,12 +183,17 @@ public sealed partial class InventoryService : BackgroundService
             return;
         }
 
-        if (backstore is S3Backstore s3)
+        var s3 = backstore as S3Backstore ?? (backstore as SquashfsBackstore)?.Inner as S3Backstore;
+        if (s3 is not null)
         {
-            s3.ObjectChanged += (_, _) => RequestReconcile();
+            s3.ObjectChanged += (_, changed) =>
+            {
+                _events.Publish("backstore.failed", lun, reason: changed.ToString(), image: image.Key);
+                RequestReconcile();
+            };
         }
 
-        _refused.Remove(image.Key);
+        bool recovered = _refused.Remove(image.Key);
         lock (_projected)
         {
             _projected[image.Key] = new ProjectedImage(image, lun);
@@ -192,6 +201,11 @@ public sealed partial class InventoryService : BackgroundService
 
         _catalog.Add(lun);
         Changes.Add(1, new KeyValuePair<string, object?>("change", "added"));
+        _events.Publish("inventory.added", lun, image: image.Key);
+        if (recovered)
+        {
+            _events.Publish("backstore.recovered", lun, image: image.Key);
+        }
         LogAdded(_logger, image.Key, device, target.Name, lunOptions.Number, lun.SizeBytes);
     }
 
@@ -206,6 +220,7 @@ public sealed partial class InventoryService : BackgroundService
         _catalog.Remove(projected.Lun);
         projected.Lun.Unit.Backstore.Dispose();
         Changes.Add(1, new KeyValuePair<string, object?>("change", why));
+        _events.Publish($"inventory.{why}", projected.Lun, image: key);
         LogRemoved(_logger, key, projected.Lun.Options.Name, why);
     }
 

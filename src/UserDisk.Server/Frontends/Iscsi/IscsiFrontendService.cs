@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UserDisk.Iscsi;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Events;
 using UserDisk.Server.Frontends;
 using UserDisk.Server.Hosting;
 
@@ -20,10 +21,12 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
     private readonly ConsoleOutput _console;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly EventHub _events;
     private IscsiServer? _server;
 
-    public IscsiFrontendService(UserDiskOptions options, LunCatalog catalog, Readiness readiness, ConsoleOutput console, ILoggerFactory loggerFactory)
+    public IscsiFrontendService(UserDiskOptions options, LunCatalog catalog, Readiness readiness, ConsoleOutput console, EventHub events, ILoggerFactory loggerFactory)
     {
+        _events = events;
         _options = options;
         _catalog = catalog;
         _readiness = readiness;
@@ -56,6 +59,10 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
         _server = new IscsiServer(targets, _loggerFactory);
         await _server.StartAsync(cancellationToken).ConfigureAwait(false);
         _readiness.FrontendListening();
+        foreach (ServedLun lun in _catalog.Luns)
+        {
+            _events.Publish("device.registered", lun);
+        }
 
         var bound = new List<(TargetOptions Target, IPEndPoint Portal)>();
         foreach (TargetOptions target in _options.Targets)
@@ -77,6 +84,7 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
         ArgumentNullException.ThrowIfNull(lun);
         IscsiServer server = _server ?? throw new InvalidOperationException("The iSCSI target is not running.");
         server.AddLun(lun.Target.Name, new IscsiLun(lun.Options.Number, lun.Unit));
+        _events.Publish("device.registered", lun);
         return Task.CompletedTask;
     }
 
@@ -85,7 +93,10 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
         ArgumentNullException.ThrowIfNull(lun);
         if (_server is IscsiServer server)
         {
-            await server.RemoveLunAsync(lun.Target.Name, lun.Options.Number, drainTimeout, cancellationToken).ConfigureAwait(false);
+            if (await server.RemoveLunAsync(lun.Target.Name, lun.Options.Number, drainTimeout, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                _events.Publish("device.unregistered", lun);
+            }
         }
     }
 
@@ -103,6 +114,11 @@ public sealed partial class IscsiFrontendService : IHostedService, IAsyncDisposa
         deadline.CancelAfter(_options.ShutdownTimeout);
         LogStopping(_logger, _server.ConnectionCount, _options.ShutdownTimeout.TotalSeconds);
         await _server.StopAsync(deadline.Token).ConfigureAwait(false);
+        foreach (ServedLun lun in _catalog.Luns)
+        {
+            _events.Publish("device.unregistered", lun, reason: "shutdown");
+        }
+
         LogStopped(_logger);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using UserDisk.Scst;
 using UserDisk.Scst.Interop;
 using UserDisk.Server.Configuration;
+using UserDisk.Server.Events;
 using UserDisk.Server.Hosting;
 
 namespace UserDisk.Server.Frontends.Scst;
@@ -23,6 +24,7 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly EventHub _events;
     private readonly List<ScstUserDevice> _devices = [];
     private readonly Dictionary<string, Queue<DateTime>> _restarts = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -30,8 +32,9 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
     private string _version = string.Empty;
     private volatile bool _stopping;
 
-    public ScstFrontendService(UserDiskOptions options, LunCatalog catalog, Readiness readiness, ConsoleOutput console, ScstMetrics metrics, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
+    public ScstFrontendService(UserDiskOptions options, LunCatalog catalog, Readiness readiness, ConsoleOutput console, ScstMetrics metrics, EventHub events, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
+        _events = events;
         _options = options;
         _catalog = catalog;
         _readiness = readiness;
@@ -84,6 +87,8 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
                 {
                     _devices.Add(device);
                 }
+
+                _events.Publish("device.registered", lun);
             }
             catch (Exception e) when (e is ScstRegistrationException or ArgumentException)
             {
@@ -117,6 +122,7 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
             _devices.Add(device);
         }
 
+        _events.Publish("device.registered", lun);
         return Task.CompletedTask;
     }
 
@@ -137,6 +143,7 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
         {
             // Closing makes SCST drop the device's LUNs everywhere; StopAsync first lets held commands finish.
             await device.DisposeAsync().ConfigureAwait(false);
+            _events.Publish("device.unregistered", lun);
         }
     }
 
@@ -161,6 +168,10 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
         ScstUserDevice[] devices = [.. Devices];
         LogStopping(_logger, devices.Length);
         await Task.WhenAll(devices.Select(d => d.StopAsync(cancellationToken))).ConfigureAwait(false);
+        foreach (ServedLun lun in _catalog.Luns.Where(l => devices.Any(d => ReferenceEquals(d.LogicalUnit, l.Unit))))
+        {
+            _events.Publish("device.unregistered", lun, reason: "shutdown");
+        }
     }
 
     private ScstUserDevice CreateDevice(ServedLun lun)
@@ -190,6 +201,7 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
             return;
         }
 
+        _events.Publish("device.unregistered", lun, reason: $"fault: {e.Reason}");
         int recent;
         lock (_lock)
         {
@@ -236,6 +248,7 @@ public sealed partial class ScstFrontendService : IHostedService, IAsyncDisposab
                     _devices.Add(device);
                 }
 
+                _events.Publish("device.registered", lun, reason: "registered again after a fault");
                 LogRestarted(_logger, name);
                 return;
             }
