@@ -192,54 +192,14 @@ public sealed class SquashfsBackstore : IBackstore
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken = default) =>
         ValueTask.FromException(WriteProtected());
 
-    public ValueTask FlushAsync(long offset, long length, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
-
-        try
-        {
-            // Nothing was ever written, so there is nothing to make durable; the range is still checked.
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            BackstoreChecks.CheckFlushRange(offset, length, _length);
-            return ValueTask.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException(ex);
-        }
-    }
+    public ValueTask FlushAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+        BackstoreChecks.FlushReadOnly(_disposed, this, offset, length, _length, cancellationToken);
 
     public ValueTask UnmapAsync(long offset, long length, CancellationToken cancellationToken = default) =>
         ValueTask.FromException(WriteProtected());
 
-    public ValueTask<AllocationExtent> GetAllocationAsync(long offset, long maxLength, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<AllocationExtent>(cancellationToken);
-        }
-
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (maxLength <= 0)
-            {
-                throw new BackstoreException(BackstoreError.InvalidArgument, $"maxLength {maxLength} must be positive.");
-            }
-
-            // An image is fully provisioned: nothing is ever deallocated, so every block is reported mapped (what
-            // the contract asks of a store that cannot tell, and no need to ask the inner store).
-            BackstoreChecks.CheckRange(offset, 1, _length);
-            return ValueTask.FromResult(new AllocationExtent(offset, Math.Min(maxLength, _length - offset), IsMapped: true));
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException<AllocationExtent>(ex);
-        }
-    }
+    public ValueTask<AllocationExtent> GetAllocationAsync(long offset, long maxLength, CancellationToken cancellationToken = default) =>
+        BackstoreChecks.AllMapped(_disposed, this, offset, maxLength, _length, cancellationToken);
 
     public void Dispose()
     {

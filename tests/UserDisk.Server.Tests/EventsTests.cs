@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -11,30 +10,19 @@ using UserDisk.Server.Events;
 namespace UserDisk.Server.Tests;
 
 /// <summary>Lifecycle events: the JSON shape, /events as NDJSON and server-sent events with replay, webhooks.</summary>
-public sealed class EventsTests : IDisposable
+public sealed class EventsTests : ServeTestBase
 {
     private const string Target = "iqn.2026-11.io.userdisk:events";
 
-    private readonly TempDirectory _directory = new();
-    private readonly CapturingLoggerProvider _logs = new();
-    private readonly ObservedWriter _out = new();
-    private readonly StringWriter _error = new();
-    private readonly Hashtable _environment = new()
+    public EventsTests()
     {
-        ["USERDISK__TARGETS__0__NAME"] = Target,
-        ["USERDISK__TARGETS__0__LUNS__0__NUMBER"] = "0",
-        ["USERDISK__TARGETS__0__LUNS__0__NAME"] = "disk0",
-        ["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = "memory:16M",
-        ["USERDISK__SHUTDOWNTIMEOUT"] = "5",
-    };
-
-    public void Dispose()
-    {
-        _directory.Dispose();
-        _logs.Dispose();
-        _out.Dispose();
-        _error.Dispose();
+        Settings["USERDISK__TARGETS__0__NAME"] = Target;
+        Settings["USERDISK__TARGETS__0__LUNS__0__NUMBER"] = "0";
+        Settings["USERDISK__TARGETS__0__LUNS__0__NAME"] = "disk0";
+        Settings["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = "memory:16M";
+        Settings["USERDISK__SHUTDOWNTIMEOUT"] = "5";
     }
+
 
     [Fact]
     public async Task Events_stream_as_ndjson_with_the_registration_replayed_in_the_stable_shape()
@@ -63,7 +51,7 @@ public sealed class EventsTests : IDisposable
         Assert.Equal("memory:16M", e.GetProperty("backstore").GetString());
         Assert.True(e.GetProperty("sequence").GetInt64() >= 1);
         Assert.True(DateTimeOffset.UtcNow - e.GetProperty("time").GetDateTimeOffset() < TimeSpan.FromMinutes(1));
-        Assert.Contains(_logs.Lines, l => l.Contains("Event device.registered disk0", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains("Event device.registered disk0", StringComparison.Ordinal));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -169,30 +157,8 @@ public sealed class EventsTests : IDisposable
         }
     }
 
-    private static ServeArguments Arguments() => new() { Frontend = "iscsi", Http = "127.0.0.1:0", Portal = "127.0.0.1:0" };
 
-    private CliContext Context() => new()
-    {
-        BaseDirectory = _directory.Path,
-        CurrentDirectory = _directory.Path,
-        Environment = _environment,
-        Out = _out,
-        Error = _error,
-        ConfigureHost = builder =>
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(_logs);
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        },
-    };
 
-    private async Task<WebApplication> StartAsync()
-    {
-        (WebApplication? app, int exitCode) = new ServeRunner(Context()).Prepare(Arguments());
-        Assert.True(app is not null, $"exit code {exitCode}: {_error}");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return app;
-    }
 
     /// <summary>Answers POSTs with a scripted sequence of statuses and records the bodies.</summary>
     private sealed class ScriptedHandler(params HttpStatusCode[] statuses) : HttpMessageHandler

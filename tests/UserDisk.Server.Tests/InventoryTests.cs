@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,38 +12,23 @@ namespace UserDisk.Server.Tests;
 /// Inventory projection from a folder through the embedded iSCSI target: images built by mksquashfs come and go,
 /// a replaced image gets a new LUN identity, a broken one is refused once, and a listing failure keeps the set.
 /// </summary>
-public sealed class InventoryTests : IDisposable
+public sealed class InventoryTests : ServeTestBase
 {
     private const string Target = "iqn.2026-11.io.userdisk:inventory";
 
-    private readonly TempDirectory _directory = new();
-    private readonly CapturingLoggerProvider _logs = new();
-    private readonly ObservedWriter _out = new();
-    private readonly StringWriter _error = new();
     private readonly string _images;
-    private readonly Hashtable _environment;
 
     public InventoryTests()
     {
-        _images = Path.Combine(_directory.Path, "images");
+        _images = Path.Combine(Data.Path, "images");
         Directory.CreateDirectory(_images);
-        _environment = new()
-        {
-            ["USERDISK__TARGETS__0__NAME"] = Target,
-            ["USERDISK__SHUTDOWNTIMEOUT"] = "5",
-            ["USERDISK__INVENTORY__SOURCE"] = _images,
-            ["USERDISK__INVENTORY__INTERVAL"] = "01:00:00",
-            ["USERDISK__INVENTORY__FIRSTLUN"] = "10",
-        };
+        Settings["USERDISK__TARGETS__0__NAME"] = Target;
+        Settings["USERDISK__SHUTDOWNTIMEOUT"] = "5";
+        Settings["USERDISK__INVENTORY__SOURCE"] = _images;
+        Settings["USERDISK__INVENTORY__INTERVAL"] = "01:00:00";
+        Settings["USERDISK__INVENTORY__FIRSTLUN"] = "10";
     }
 
-    public void Dispose()
-    {
-        _directory.Dispose();
-        _logs.Dispose();
-        _out.Dispose();
-        _error.Dispose();
-    }
 
     [Fact]
     public async Task Images_in_the_folder_become_read_only_luns_and_leave_with_their_image()
@@ -69,7 +53,7 @@ public sealed class InventoryTests : IDisposable
 
         Assert.Equal(["rocky.squashfs"], inventory.Projected.Keys);
         Assert.DoesNotContain(catalog.Luns, l => ReferenceEquals(l, ubuntu));
-        Assert.Contains(_logs.Lines, l => l.Contains("Inventory: ubuntu-24.04.squashfs (", StringComparison.Ordinal) && l.Contains(") removed", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains("Inventory: ubuntu-24.04.squashfs (", StringComparison.Ordinal) && l.Contains(") removed", StringComparison.Ordinal));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -92,7 +76,7 @@ public sealed class InventoryTests : IDisposable
         Assert.NotSame(before, after);
         Assert.NotEqual(serialBefore, after.Unit.SerialNumber);
         Assert.Equal(before.Options.Name, after.Options.Name);
-        Assert.Contains(_logs.Lines, l => l.Contains("replaced", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains("replaced", StringComparison.Ordinal));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -107,7 +91,7 @@ public sealed class InventoryTests : IDisposable
         Assert.True(await inventory.ReconcileAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal(["good.squashfs"], inventory.Projected.Keys);
-        var refusals = _logs.Lines.Where(l => l.Contains("Inventory: broken.squashfs cannot be projected", StringComparison.Ordinal)).ToList();
+        var refusals = Logs.Lines.Where(l => l.Contains("Inventory: broken.squashfs cannot be projected", StringComparison.Ordinal)).ToList();
         Assert.Single(refusals);
         Assert.Contains("magic", refusals[0], StringComparison.Ordinal);
         await app.StopAsync(TestContext.Current.CancellationToken);
@@ -126,7 +110,7 @@ public sealed class InventoryTests : IDisposable
         Assert.False(await inventory.ReconcileAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal(["kept.squashfs"], inventory.Projected.Keys);
-        Assert.Contains(_logs.Lines, l => l.Contains("keeping the 1 projected image(s)", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains("keeping the 1 projected image(s)", StringComparison.Ordinal));
         Directory.Move(_images + ".away", _images);
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
@@ -148,7 +132,7 @@ public sealed class InventoryTests : IDisposable
 
     private string BuildImage(string name, int seed)
     {
-        string source = Path.Combine(_directory.Path, $"src-{name}-{seed}");
+        string source = Path.Combine(Data.Path, $"src-{name}-{seed}");
         Directory.CreateDirectory(source);
         File.WriteAllBytes(Path.Combine(source, "data.bin"), RandomBytes(200_000, seed));
         string image = Path.Combine(_images, name);
@@ -202,28 +186,6 @@ public sealed class InventoryTests : IDisposable
         }
     }
 
-    private static ServeArguments Arguments() => new() { Frontend = "iscsi", Http = "127.0.0.1:0", Portal = "127.0.0.1:0" };
 
-    private CliContext Context() => new()
-    {
-        BaseDirectory = _directory.Path,
-        CurrentDirectory = _directory.Path,
-        Environment = _environment,
-        Out = _out,
-        Error = _error,
-        ConfigureHost = builder =>
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(_logs);
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        },
-    };
 
-    private async Task<WebApplication> StartAsync()
-    {
-        (WebApplication? app, int exitCode) = new ServeRunner(Context()).Prepare(Arguments());
-        Assert.True(app is not null, $"exit code {exitCode}: {_error}");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return app;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,40 +12,25 @@ namespace UserDisk.Server.Tests;
 /// <c>serve --frontend scst</c> end to end against native-shim's kernel emulator (UserDisk:Scst:Emulator): the ABI
 /// check, version, one registered device per LUN, readiness, metrics and unregistration on stop.
 /// </summary>
-public sealed class ScstServeHostTests : IDisposable
+public sealed class ScstServeHostTests : ServeTestBase
 {
-    private readonly TempDirectory _directory = new();
-    private readonly CapturingLoggerProvider _logs = new();
-    private readonly ObservedWriter _out = new();
-    private readonly StringWriter _error = new();
     private readonly string _prefix = $"srv{Environment.ProcessId % 10000}x{Random.Shared.Next(100000)}";
-    private readonly Hashtable _environment;
 
     public ScstServeHostTests()
     {
-        _environment = new()
-        {
-            ["USERDISK__TARGETS__0__NAME"] = "iqn.2026-11.io.userdisk:scst",
-            ["USERDISK__TARGETS__0__LUNS__0__NUMBER"] = "0",
-            ["USERDISK__TARGETS__0__LUNS__0__NAME"] = _prefix + "a",
-            ["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = "memory:16M",
-            ["USERDISK__TARGETS__0__LUNS__1__NUMBER"] = "1",
-            ["USERDISK__TARGETS__0__LUNS__1__DEVICE"] = _prefix + "b",
-            ["USERDISK__TARGETS__0__LUNS__1__BACKSTORE"] = "null:1G",
-            ["USERDISK__TARGETS__0__LUNS__1__READONLY"] = "true",
-            ["USERDISK__SHUTDOWNTIMEOUT"] = "5",
-            ["USERDISK__SCST__EMULATOR"] = ShimPath(),
-            ["USERDISK__SCST__WORKERTHREADS"] = "1",
-        };
+        Settings["USERDISK__TARGETS__0__NAME"] = "iqn.2026-11.io.userdisk:scst";
+        Settings["USERDISK__TARGETS__0__LUNS__0__NUMBER"] = "0";
+        Settings["USERDISK__TARGETS__0__LUNS__0__NAME"] = _prefix + "a";
+        Settings["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = "memory:16M";
+        Settings["USERDISK__TARGETS__0__LUNS__1__NUMBER"] = "1";
+        Settings["USERDISK__TARGETS__0__LUNS__1__DEVICE"] = _prefix + "b";
+        Settings["USERDISK__TARGETS__0__LUNS__1__BACKSTORE"] = "null:1G";
+        Settings["USERDISK__TARGETS__0__LUNS__1__READONLY"] = "true";
+        Settings["USERDISK__SHUTDOWNTIMEOUT"] = "5";
+        Settings["USERDISK__SCST__EMULATOR"] = ShimPath();
+        Settings["USERDISK__SCST__WORKERTHREADS"] = "1";
     }
 
-    public void Dispose()
-    {
-        _directory.Dispose();
-        _logs.Dispose();
-        _out.Dispose();
-        _error.Dispose();
-    }
 
     [Fact]
     public async Task Every_lun_is_registered_as_its_own_device_and_unregistered_on_stop()
@@ -60,7 +44,7 @@ public sealed class ScstServeHostTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode);
         PrometheusScrape scrape = PrometheusScrape.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken));
         Assert.Equal(1, scrape.Single("userdisk_scst_registered", ("device", _prefix + "a")).Value);
-        Assert.Contains($"SCST device {_prefix}a registered (16777216 bytes)", _out.Text, StringComparison.Ordinal);
+        Assert.Contains($"SCST device {_prefix}a registered (16777216 bytes)", Out.Text, StringComparison.Ordinal);
 
         var devices = service.Devices;
         await app.StopAsync(TestContext.Current.CancellationToken);
@@ -86,15 +70,15 @@ public sealed class ScstServeHostTests : IDisposable
         }
 
         Assert.False(first.IsRegistered);
-        Assert.Contains(_logs.Lines, l => l.Contains($"SCST device {_prefix}a registered again after a fault", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains($"SCST device {_prefix}a registered again after a fault", StringComparison.Ordinal));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]
     public async Task A_file_that_grows_is_reported_to_scst_as_a_capacity_change()
     {
-        string image = Path.Combine(_directory.Path, "grow.img");
-        _environment["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = $"file:{image}?size=1M&create";
+        string image = Path.Combine(Data.Path, "grow.img");
+        Settings["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = $"file:{image}?size=1M&create";
         await using WebApplication app = await StartAsync();
         var units = app.Services.GetRequiredService<LogicalUnitService>();
         var device = app.Services.GetRequiredService<ScstFrontendService>().Devices.Single(d => d.Name == _prefix + "a");
@@ -107,33 +91,33 @@ public sealed class ScstServeHostTests : IDisposable
         units.CheckCapacities();
 
         Assert.Equal(3L << 20, device.LogicalUnit.BlockCount * device.LogicalUnit.BlockSize);
-        Assert.Contains(_logs.Lines, l => l.Contains($"SCST device {_prefix}a: capacity now 6144 blocks; SCST told", StringComparison.Ordinal));
-        Assert.Contains(_logs.Lines, l => l.Contains("LUN 0 grew from 1 MiB to 3 MiB", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains($"SCST device {_prefix}a: capacity now 6144 blocks; SCST told", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains("LUN 0 grew from 1 MiB to 3 MiB", StringComparison.Ordinal));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]
     public async Task A_version_string_the_module_refuses_fails_the_start_naming_the_lun()
     {
-        _environment["USERDISK__SCST__VERSION"] = "3.9.0230a30730ec749a9738ef33d6d17b1e6739bd19558760c5ceec7d20ce59c725a4a7a1f005466a6d0";
+        Settings["USERDISK__SCST__VERSION"] = "3.9.0230a30730ec749a9738ef33d6d17b1e6739bd19558760c5ceec7d20ce59c725a4a7a1f005466a6d0";
 
         int exitCode = await new ServeRunner(Context()).RunAsync(Arguments(), TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Failure, exitCode);
-        string error = _error.ToString();
+        string error = Error.ToString();
         Assert.Contains("UserDisk:Targets:0:Luns:0: SCST device", error, StringComparison.Ordinal);
         Assert.Contains("dmesg", error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_lun_name_scst_cannot_take_is_a_configuration_error_naming_the_key()
+    public async Task A_lun_name_scst_cannot_take_is_a_configurationError_naming_the_key()
     {
-        _environment["USERDISK__TARGETS__0__LUNS__0__NAME"] = "disk.0";
+        Settings["USERDISK__TARGETS__0__LUNS__0__NAME"] = "disk.0";
 
         int exitCode = await new ServeRunner(Context()).RunAsync(Arguments(), TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Usage, exitCode);
-        Assert.Contains("UserDisk:Targets:0:Luns:0:Name: SCST device name 'disk.0'", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("UserDisk:Targets:0:Luns:0:Name: SCST device name 'disk.0'", Error.ToString(), StringComparison.Ordinal);
     }
 
     private static string ShimPath()
@@ -151,28 +135,7 @@ public sealed class ScstServeHostTests : IDisposable
         throw new InvalidOperationException("no UserDisk.sln above the test binaries");
     }
 
-    private static ServeArguments Arguments() => new() { Frontend = "scst", Http = "127.0.0.1:0" };
+    protected override ServeArguments Arguments() => new() { Frontend = "scst", Http = "127.0.0.1:0" };
 
-    private CliContext Context() => new()
-    {
-        BaseDirectory = _directory.Path,
-        CurrentDirectory = _directory.Path,
-        Environment = _environment,
-        Out = _out,
-        Error = _error,
-        ConfigureHost = builder =>
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(_logs);
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        },
-    };
 
-    private async Task<WebApplication> StartAsync()
-    {
-        (WebApplication? app, int exitCode) = new ServeRunner(Context()).Prepare(Arguments());
-        Assert.True(app is not null, $"exit code {exitCode}: {_error}");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return app;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -14,32 +13,21 @@ namespace UserDisk.Server.Tests;
 /// The real <c>serve</c> host, as the command builds it: configuration from USERDISK__ variables, LUNs, the embedded
 /// iSCSI target on 127.0.0.1:0 and Kestrel on 127.0.0.1:0.
 /// </summary>
-public sealed class ServeHostTests : IDisposable
+public sealed class ServeHostTests : ServeTestBase
 {
     private const string Target = "iqn.2026-11.io.userdisk:e2e";
 
-    private readonly TempDirectory _directory = new();
-    private readonly CapturingLoggerProvider _logs = new();
-    private readonly ObservedWriter _out = new();
-    private readonly StringWriter _error = new();
-    private readonly Hashtable _environment = new()
+    public ServeHostTests()
     {
-        ["USERDISK__TARGETS__0__NAME"] = Target,
-        ["USERDISK__TARGETS__0__LUNS__0__NUMBER"] = "0",
-        ["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = "memory:16M",
-        ["USERDISK__TARGETS__0__LUNS__1__NUMBER"] = "1",
-        ["USERDISK__TARGETS__0__LUNS__1__BACKSTORE"] = "null:1G",
-        ["USERDISK__TARGETS__0__LUNS__1__READONLY"] = "true",
-        ["USERDISK__SHUTDOWNTIMEOUT"] = "5",
-    };
-
-    public void Dispose()
-    {
-        _directory.Dispose();
-        _logs.Dispose();
-        _out.Dispose();
-        _error.Dispose();
+        Settings["USERDISK__TARGETS__0__NAME"] = Target;
+        Settings["USERDISK__TARGETS__0__LUNS__0__NUMBER"] = "0";
+        Settings["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = "memory:16M";
+        Settings["USERDISK__TARGETS__0__LUNS__1__NUMBER"] = "1";
+        Settings["USERDISK__TARGETS__0__LUNS__1__BACKSTORE"] = "null:1G";
+        Settings["USERDISK__TARGETS__0__LUNS__1__READONLY"] = "true";
+        Settings["USERDISK__SHUTDOWNTIMEOUT"] = "5";
     }
+
 
     [Fact]
     public async Task Portal_answers_an_iscsi_login_request_with_a_login_response()
@@ -84,7 +72,7 @@ public sealed class ServeHostTests : IDisposable
         await using WebApplication app = await StartAsync();
         int port = Assert.Single(app.Services.GetRequiredService<IscsiFrontendService>().LocalEndpoints).Port;
 
-        string output = _out.Text;
+        string output = Out.Text;
 
         Assert.Contains($"Discovery URL: iscsi://127.0.0.1:{port}\n", output, StringComparison.Ordinal);
         Assert.Contains($"iscsi-ls iscsi://127.0.0.1:{port}\n", output, StringComparison.Ordinal);
@@ -98,15 +86,15 @@ public sealed class ServeHostTests : IDisposable
     {
         await using WebApplication app = await StartAsync();
 
-        Assert.Contains(_logs.Lines, l => l.Contains($"Opened {Target} LUN 0 'lun0': 16 MiB, 512-byte blocks, rw", StringComparison.Ordinal));
-        Assert.Contains(_logs.Lines, l => l.Contains($"Opened {Target} LUN 1 'lun1': 1 GiB, 512-byte blocks, ro", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains($"Opened {Target} LUN 0 'lun0': 16 MiB, 512-byte blocks, rw", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains($"Opened {Target} LUN 1 'lun1': 1 GiB, 512-byte blocks, ro", StringComparison.Ordinal));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]
     public async Task Stop_closes_the_portal_flushes_the_backstores_and_logs_a_summary_per_lun()
     {
-        _environment["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = $"file:{_directory.Path}/disk.img?size=1M&create";
+        Settings["USERDISK__TARGETS__0__LUNS__0__BACKSTORE"] = $"file:{Data.Path}/disk.img?size=1M&create";
         WebApplication app = await StartAsync();
         IPEndPoint portal = Assert.Single(app.Services.GetRequiredService<IscsiFrontendService>().LocalEndpoints);
         Readiness readiness = app.Services.GetRequiredService<Readiness>();
@@ -115,9 +103,9 @@ public sealed class ServeHostTests : IDisposable
         await app.DisposeAsync();
 
         Assert.False(readiness.IsReady);
-        Assert.Contains(_logs.Lines, l => l.Contains($"Closed {Target} LUN 0 'lun0'", StringComparison.Ordinal));
-        Assert.Contains(_logs.Lines, l => l.Contains($"Closed {Target} LUN 1 'lun1'", StringComparison.Ordinal));
-        Assert.Equal(1 << 20, new FileInfo(Path.Combine(_directory.Path, "disk.img")).Length);
+        Assert.Contains(Logs.Lines, l => l.Contains($"Closed {Target} LUN 0 'lun0'", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains($"Closed {Target} LUN 1 'lun1'", StringComparison.Ordinal));
+        Assert.Equal(1 << 20, new FileInfo(Path.Combine(Data.Path, "disk.img")).Length);
         using var client = new TcpClient();
         await Assert.ThrowsAsync<SocketException>(async () => await client.ConnectAsync(portal, TestContext.Current.CancellationToken));
     }
@@ -127,18 +115,18 @@ public sealed class ServeHostTests : IDisposable
     {
         const string secret = "never-log-this-1";
         const string mutualSecret = "nor-this-one-22";
-        _environment["USERDISK__TARGETS__0__CHAP__USERNAME"] = "alice";
-        _environment["USERDISK__TARGETS__0__CHAP__SECRET"] = secret;
-        _environment["USERDISK__TARGETS__0__CHAP__MUTUALUSERNAME"] = "target";
-        _environment["USERDISK__TARGETS__0__CHAP__MUTUALSECRET"] = mutualSecret;
+        Settings["USERDISK__TARGETS__0__CHAP__USERNAME"] = "alice";
+        Settings["USERDISK__TARGETS__0__CHAP__SECRET"] = secret;
+        Settings["USERDISK__TARGETS__0__CHAP__MUTUALUSERNAME"] = "target";
+        Settings["USERDISK__TARGETS__0__CHAP__MUTUALSECRET"] = mutualSecret;
 
         WebApplication app = await StartAsync();
         await app.StopAsync(TestContext.Current.CancellationToken);
         await app.DisposeAsync();
 
-        string everything = _logs.Text + _out.Text + _error;
+        string everything = Logs.Text + Out.Text + Error;
         Assert.Contains("mutual CHAP", everything, StringComparison.Ordinal);
-        Assert.Contains("iscsi://alice%SECRET@127.0.0.1:", _out.Text, StringComparison.Ordinal);
+        Assert.Contains("iscsi://alice%SECRET@127.0.0.1:", Out.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
         Assert.DoesNotContain(mutualSecret, everything, StringComparison.Ordinal);
     }
@@ -149,22 +137,22 @@ public sealed class ServeHostTests : IDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         Task<int> run = new ServeRunner(Context()).RunAsync(Arguments(), stop.Token);
 
-        await _out.WaitForAsync("Discovery URL").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await Out.WaitForAsync("Discovery URL").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         await stop.CancelAsync();
 
         Assert.Equal(ExitCodes.Success, await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        Assert.Contains(_logs.Lines, l => l.Contains("iSCSI target stopped", StringComparison.Ordinal));
+        Assert.Contains(Logs.Lines, l => l.Contains("iSCSI target stopped", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Backstore_that_cannot_be_opened_fails_the_start_with_exit_code_1_naming_its_key()
     {
-        _environment["USERDISK__TARGETS__0__LUNS__1__BACKSTORE"] = $"file:{_directory.Path}/missing/disk.img";
+        Settings["USERDISK__TARGETS__0__LUNS__1__BACKSTORE"] = $"file:{Data.Path}/missing/disk.img";
 
         int exitCode = await new ServeRunner(Context()).RunAsync(Arguments(), TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Failure, exitCode);
-        Assert.Contains($"UserDisk:Targets:0:Luns:1:Backstore: cannot open file:{_directory.Path}/missing/disk.img", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"UserDisk:Targets:0:Luns:1:Backstore: cannot open file:{Data.Path}/missing/disk.img", Error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -179,31 +167,9 @@ public sealed class ServeHostTests : IDisposable
             TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Failure, exitCode);
-        Assert.Contains("Cannot listen on iSCSI portal", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Cannot listen on iSCSI portal", Error.ToString(), StringComparison.Ordinal);
     }
 
-    private static ServeArguments Arguments() => new() { Frontend = "iscsi", Http = "127.0.0.1:0", Portal = "127.0.0.1:0" };
 
-    private CliContext Context() => new()
-    {
-        BaseDirectory = _directory.Path,
-        CurrentDirectory = _directory.Path,
-        Environment = _environment,
-        Out = _out,
-        Error = _error,
-        ConfigureHost = builder =>
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(_logs);
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        },
-    };
 
-    private async Task<WebApplication> StartAsync()
-    {
-        (WebApplication? app, int exitCode) = new ServeRunner(Context()).Prepare(Arguments());
-        Assert.True(app is not null, $"exit code {exitCode}: {_error}");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return app;
-    }
 }

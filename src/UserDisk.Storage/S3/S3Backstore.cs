@@ -214,48 +214,14 @@ public sealed class S3Backstore : IBackstore
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken = default) =>
         ValueTask.FromException(WriteProtected());
 
-    public ValueTask FlushAsync(long offset, long length, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
-
-        try
-        {
-            // Nothing is ever written, so there is nothing to make durable.
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            BackstoreChecks.CheckFlushRange(offset, length, _length);
-            return ValueTask.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException(ex);
-        }
-    }
+    public ValueTask FlushAsync(long offset, long length, CancellationToken cancellationToken = default) =>
+        BackstoreChecks.FlushReadOnly(_disposed, this, offset, length, _length, cancellationToken);
 
     public ValueTask UnmapAsync(long offset, long length, CancellationToken cancellationToken = default) =>
         ValueTask.FromException(WriteProtected());
 
-    public ValueTask<AllocationExtent> GetAllocationAsync(long offset, long maxLength, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (maxLength <= 0)
-            {
-                throw new BackstoreException(BackstoreError.InvalidArgument, $"maxLength {maxLength} must be positive.");
-            }
-
-            // S3 has no notion of holes: everything is mapped.
-            BackstoreChecks.CheckRange(offset, 1, _length);
-            return ValueTask.FromResult(new AllocationExtent(offset, Math.Min(maxLength, _length - offset), true));
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException<AllocationExtent>(ex);
-        }
-    }
+    public ValueTask<AllocationExtent> GetAllocationAsync(long offset, long maxLength, CancellationToken cancellationToken = default) =>
+        BackstoreChecks.AllMapped(_disposed, this, offset, maxLength, _length, cancellationToken);
 
     /// <summary>Drops the cached chunks and abandons the fetches in flight (their readers see them cancelled).</summary>
     public void Dispose()
