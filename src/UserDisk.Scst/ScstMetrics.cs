@@ -27,6 +27,7 @@ public sealed class ScstMetrics : IDisposable
         Aborted = _meter.CreateCounter<long>("userdisk_scst_commands_aborted", description: "Commands ON_FREE_CMD reported aborted.");
         DeliveryFailures = _meter.CreateCounter<long>("userdisk_scst_delivery_failures", description: "Commands whose response the target driver failed to deliver.");
         Faults = _meter.CreateCounter<long>("userdisk_scst_device_faults", description: "Times a device was taken down because its loop could not go on.");
+        Events = _meter.CreateCounter<long>("userdisk_scst_events", description: "Events read from /dev/scst_event, by kind: registration (a device name delivered), malformed (a REG_VIRT_DEV event whose payload could not be used), ignored (any other event).");
         _meter.CreateObservableGauge("userdisk_scst_buffer_bytes", ObserveBufferBytes, unit: "By", description: "Data buffer bytes mapped, by holder (kernel or pool).");
         _meter.CreateObservableGauge("userdisk_scst_registered", ObserveRegistered, description: "1 while the device is registered with scst_user.");
     }
@@ -50,6 +51,9 @@ public sealed class ScstMetrics : IDisposable
     internal Counter<long> DeliveryFailures { get; }
 
     internal Counter<long> Faults { get; }
+
+    /// <summary>Events the <see cref="ScstEventReader"/> read, tagged kind=registration|malformed|ignored.</summary>
+    internal Counter<long> Events { get; }
 
     internal void Track(ScstUserDevice device)
     {

@@ -131,6 +131,12 @@ internal sealed unsafe partial class ScstWorker : IDisposable
 
                     if ((pollFds[1].ReturnedEvents & Libc.POLLIN) != 0)
                     {
+                        // On exit the eventfd stays signalled so every worker sees it, not only the first to wake.
+                        if (_device.ExitRequested)
+                        {
+                            return;
+                        }
+
                         _device.ResetWake();
                     }
 
