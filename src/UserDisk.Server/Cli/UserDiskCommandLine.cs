@@ -11,6 +11,7 @@ public static class UserDiskCommandLine
         var root = new RootCommand("UserDisk: serves files, images and RAM as SCSI disks (SBC-4) to iSCSI and SCST initiators.");
         root.Subcommands.Add(CreateServe(context));
         root.Subcommands.Add(CreateInspect(context));
+        root.Subcommands.Add(CreateAttachAgent(context));
         return root;
     }
 
@@ -30,6 +31,17 @@ public static class UserDiskCommandLine
         };
         int exitCode = await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+    }
+
+    private static Command CreateAttachAgent(CliContext context)
+    {
+        var config = new Option<string?>("--config") { Description = "A JSON configuration file with section UserDisk:Agent (targets, groups, LUN rules).", HelpName = "FILE" };
+        var agent = new Command("attach-agent", "Run on the SCST host: add the LUNs of every UserDisk device that registers, by policy (exit code 2: bad configuration).")
+        {
+            config,
+        };
+        agent.SetAction((parse, cancellationToken) => new Agent.AgentRunner(context).RunAsync(parse.GetValue(config), cancellationToken));
+        return agent;
     }
 
     private static Command CreateInspect(CliContext context)
