@@ -60,6 +60,13 @@ public sealed class AttachAgentCommandTests : ServeTestBase
             using var http = new HttpClient { BaseAddress = new Uri(Assert.Single(app.Urls)) };
             string status = await http.GetStringAsync(new Uri("/status", UriKind.Relative), TestContext.Current.CancellationToken);
             Assert.Contains("boot-1", status, StringComparison.Ordinal);
+
+            int statusExit = await new StatusRunner(Context()).RunAsync(new Uri(new Uri(Assert.Single(app.Urls)), "/status"), json: false, TestContext.Current.CancellationToken);
+            Assert.Equal(ExitCodes.Success, statusExit);
+            string table = Out.Text;
+            Assert.Contains("boot-1", table, StringComparison.Ordinal);
+            Assert.Contains("Attached", table, StringComparison.Ordinal);
+            Assert.Contains($"iscsi/{Iqn}", table, StringComparison.Ordinal);
             await app.StopAsync(TestContext.Current.CancellationToken);
         }
     }

@@ -19,6 +19,12 @@ namespace UserDisk.Server.Agent;
 /// </summary>
 public sealed class AgentRunner(CliContext context)
 {
+    /// <summary>camelCase with states as words ("Attached"), for people reading /status as much as for scripts.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions StatusJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
     public (WebApplication? App, int ExitCode) Prepare(string? configFile)
     {
         var layers = new ConfigurationLayers
@@ -89,7 +95,7 @@ public sealed class AgentRunner(CliContext context)
 
         WebApplication app = builder.Build();
         _ = app.Services.GetRequiredService<PrometheusExporter>();
-        app.MapGet("/status", (AgentService agent) => Results.Json(agent.Manager.Status));
+        app.MapGet("/status", (AgentService agent) => Results.Json(agent.Manager.Status, StatusJson));
         app.MapGet("/healthz", () => Results.Text("ok", "text/plain; charset=utf-8"));
         app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Scrape(), PrometheusText.ContentType));
         return (app, ExitCodes.Success);

@@ -12,6 +12,7 @@ public static class UserDiskCommandLine
         root.Subcommands.Add(CreateServe(context));
         root.Subcommands.Add(CreateInspect(context));
         root.Subcommands.Add(CreateAttachAgent(context));
+        root.Subcommands.Add(CreateStatus(context));
         return root;
     }
 
@@ -42,6 +43,19 @@ public static class UserDiskCommandLine
         };
         agent.SetAction((parse, cancellationToken) => new Agent.AgentRunner(context).RunAsync(parse.GetValue(config), cancellationToken));
         return agent;
+    }
+
+    private static Command CreateStatus(CliContext context)
+    {
+        var url = new Option<string>("--url") { Description = "The attach agent's /status.", HelpName = "URL", DefaultValueFactory = _ => Agent.StatusRunner.DefaultUrl };
+        var json = new Option<bool>("--json") { Description = "Print the agent's JSON as it is." };
+        var status = new Command("status", "Show what the attach agent manages: devices, their state, LUN mappings, last errors.")
+        {
+            url,
+            json,
+        };
+        status.SetAction((parse, cancellationToken) => new Agent.StatusRunner(context).RunAsync(new Uri(parse.GetValue(url)!), parse.GetValue(json), cancellationToken));
+        return status;
     }
 
     private static Command CreateInspect(CliContext context)
