@@ -484,8 +484,9 @@ public sealed class ScstUserDeviceTests
         ulong session = disk.Attach();
 
         // The RAM disk allocates each 1 MiB chunk on its first write; that is the backstore's memory, not the loop's.
+        // One chunk past the 32 MiB the loads address: a command at the last LBA reaches into it.
         byte[] block = new byte[512];
-        for (long offset = 0; offset < 32L << 20; offset += 1 << 20)
+        for (long offset = 0; offset <= 32L << 20; offset += 1 << 20)
         {
             await disk.Backstore.WriteAsync(offset, block, forceUnitAccess: false, TestContext.Current.CancellationToken);
         }
