@@ -79,6 +79,15 @@ public sealed class EventsTests : ServeTestBase
     }
 
     [Fact]
+    public void Backstore_strings_read_as_written_in_the_json()
+    {
+        string json = EventHub.ToJson(new UserDiskEvent { Type = "device.registered", Device = "d", Backstore = "file:/srv/d.img?size=1G&create" });
+
+        Assert.Contains("\"backstore\":\"file:/srv/d.img?size=1G&create\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"reason\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Replay_keeps_only_the_most_recent_events()
     {
         var hub = new EventHub(Options(replay: 3), NullLogger<EventHub>.Instance);

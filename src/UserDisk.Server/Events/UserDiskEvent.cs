@@ -74,9 +74,20 @@ public sealed record UserDiskEvent
     public static string FormatNaa(ulong naa) => naa.ToString("x16", CultureInfo.InvariantCulture);
 
     /// <summary>The JSON form (what log lines carry).</summary>
-    public override string ToString() => System.Text.Json.JsonSerializer.Serialize(this, UserDiskEventJson.Default.UserDiskEvent);
+    public override string ToString() => System.Text.Json.JsonSerializer.Serialize(this, UserDiskEventJson.Readable.UserDiskEvent);
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(UserDiskEvent))]
-internal sealed partial class UserDiskEventJson : JsonSerializerContext;
+internal sealed partial class UserDiskEventJson : JsonSerializerContext
+{
+    /// <summary>
+    /// '&amp;', '&lt;' and quotes in backstore strings stay as written: events go to logs, NDJSON and SSE, never into
+    /// HTML, so the default HTML-safe escaping (\u0026) would only make them harder to read.
+    /// </summary>
+    public static UserDiskEventJson Readable { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
