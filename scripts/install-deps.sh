@@ -2,10 +2,11 @@
 # Installs what UserDisk's build and tests need on a Debian 12 machine. Idempotent: installs only what is missing.
 set -euo pipefail
 
-# Debian packages the build and tests use (gcc, make and the libc/kernel headers build native-shim); the iSCSI peers (tgt, libiscsi-bin) and fio come from
-# scripts/install-peers.sh and scripts/build-fio.sh, which the conformance stage runs. squashfs-tools builds test
-# images; node and npm run s3rver, the local S3 server of the S3 backstore tests (no S3 server is packaged in Debian).
-packages=(curl ca-certificates gcc make libc6-dev linux-libc-dev squashfs-tools)
+# Debian packages the build and tests use: gcc, make and the libc/kernel headers build native-shim; squashfs-tools
+# builds test images; systemd gives systemd-analyze, which verifies the shipped units; node and npm run s3rver, the
+# local S3 server of the S3 backstore tests (no S3 server is packaged in Debian). The iSCSI peers (tgt, libiscsi-bin),
+# qemu-img and fio come from scripts/install-peers.sh and scripts/build-fio.sh, which the later stages run.
+packages=(curl ca-certificates gcc make libc6-dev linux-libc-dev squashfs-tools systemd)
 # A node installed some other way (nvm, NodeSource) is as good as Debian's: only ask apt for it when there is none.
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm)
