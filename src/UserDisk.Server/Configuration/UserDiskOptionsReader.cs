@@ -37,6 +37,19 @@ public sealed class UserDiskOptionsReader
     private static readonly string[] ScstKeys = ["DevicePath", "WorkerThreads", "CommandsPerCall", "NotifyOnFree", "Version", "Emulator", "AbiTable", "DrainTimeout", "MaxRestartsPerMinute"];
     private static readonly string[] ChapKeys = ["UserName", "Secret", "SecretFile", "MutualUserName", "MutualSecret", "MutualSecretFile"];
 
+    /// <summary>Every key the reader accepts, by section (indexes written as N): what docs/configuration.md documents.</summary>
+    internal static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> KnownKeys = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [Root] = RootKeys,
+        [$"{Root}:Targets:N"] = TargetKeys,
+        [$"{Root}:Targets:N:Chap"] = ChapKeys,
+        [$"{Root}:Targets:N:Luns:N"] = LunKeys,
+        [$"{Root}:Scst"] = ScstKeys,
+        [$"{Root}:S3"] = S3Keys,
+        [$"{Root}:Inventory"] = InventoryKeys,
+        [$"{Root}:Events"] = EventsKeys,
+    };
+
     private readonly IConfiguration _configuration;
     private readonly ReaderSettings _settings;
     private readonly List<ConfigurationProblem> _problems = [];
