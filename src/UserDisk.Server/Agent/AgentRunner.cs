@@ -86,6 +86,8 @@ public sealed class AgentRunner(CliContext context)
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<AgentService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AgentService>());
+        builder.Services.AddHostedService(services => new Hosting.SystemdNotifier(
+            services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Hosting.SystemdNotifier>>()));
         builder.Services.AddSingleton(services =>
         {
             IMeterFactory factory = services.GetRequiredService<IMeterFactory>();

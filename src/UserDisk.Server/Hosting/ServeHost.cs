@@ -101,6 +101,8 @@ public static class ServeHost
             builder.Services.AddSingleton<ILunProjector>(services => services.GetRequiredService<IscsiFrontendService>());
         }
 
+        builder.Services.AddHostedService(services => new SystemdNotifier(
+            services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<SystemdNotifier>>()));
         builder.Services.AddSingleton<WebhookPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebhookPublisher>());
 
