@@ -448,13 +448,19 @@ public sealed partial class ScstUserDevice : IAsyncDisposable
         }
 
         var attached = new ScstSession(session.SessionHandle, session.Lun, session.ReadOnly != 0, initiator, target, nexus);
-        if (_sessions.TryGetValue(session.SessionHandle, out var previous))
+        bool replaces = _sessions.TryGetValue(session.SessionHandle, out var previous);
+        if (replaces)
         {
-            LogicalUnit.RemoveNexus(previous.Nexus);
+            // A handle the kernel reused without a DETACH we saw (a late attach reply, §8.5): the old nexus is gone.
+            LogicalUnit.RemoveNexus(previous!.Nexus);
         }
 
         _sessions[session.SessionHandle] = attached;
-        Metrics.Sessions.Add(1, new KeyValuePair<string, object?>("device", Name));
+        if (!replaces)
+        {
+            Metrics.Sessions.Add(1, new KeyValuePair<string, object?>("device", Name));
+        }
+
         LogAttached(_logger, Name, attached);
         return 0;
     }
