@@ -103,7 +103,8 @@ public sealed partial class ServeRunner
             return (null, ExitCodes.Usage);
         }
 
-        options = options.WithFrontend(frontend);
+        // A record, so the copy carries every setting, including ones added later.
+        options = options with { Frontend = frontend };
 
         WebApplication app = ServeHost.Build(options, configuration, _context.Out, _context.ConfigureHost);
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("UserDisk.Server.Configuration");

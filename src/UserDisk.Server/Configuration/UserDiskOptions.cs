@@ -7,7 +7,7 @@ namespace UserDisk.Server.Configuration;
 /// <see cref="UserDiskOptionsReader"/> builds it from appsettings.json, the <c>--config</c> file,
 /// <c>USERDISK__</c> environment variables and command-line flags.
 /// </summary>
-public sealed class UserDiskOptions
+public sealed record UserDiskOptions
 {
     public const string SectionName = "UserDisk";
 
@@ -43,20 +43,6 @@ public sealed class UserDiskOptions
 
     /// <summary>The absolute data directory; <c>{DataDir}</c> in a backstore string stands for it.</summary>
     public required string DataDir { get; init; }
-
-    /// <summary>A copy with the front end decided (auto resolved).</summary>
-    public UserDiskOptions WithFrontend(FrontendKind frontend) => new()
-    {
-        Targets = Targets,
-        Http = Http,
-        ShutdownTimeout = ShutdownTimeout,
-        Frontend = frontend,
-        Scst = Scst,
-        Inventory = Inventory,
-        S3 = S3,
-        Events = Events,
-        DataDir = DataDir,
-    };
 
     public override string ToString() =>
         $"{Targets.Count} target(s), HTTP on {Http}, front end {Frontend.ToString().ToLowerInvariant()}, shutdown timeout {ShutdownTimeout.TotalSeconds:0.###} s, data in {DataDir}";
