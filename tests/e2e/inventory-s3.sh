@@ -74,7 +74,9 @@ cat >"$work/config.json" <<EOF
     "Inventory": { "Source": "s3://$bucket/projects/", "Tag": "sbps-project=true", "Interval": "1", "FirstLun": 0 },
     "Targets": [ { "Name": "$iqn", "Portal": "127.0.0.1:$port" } ] } }
 EOF
-"$bin" serve --config "$work/config.json" >"$work/serve.log" 2>&1 &
+# The log exists before the server starts: the redirect happens in the child, which may run after the polling below.
+: >"$work/serve.log"
+"$bin" serve --config "$work/config.json" >>"$work/serve.log" 2>&1 &
 pids+=($!)
 lun=""
 for _ in $(seq 150); do
