@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps native build run test lint format bench clean abi-dump-c abi-dump image image-test
+.PHONY: all deps native build run test lint format bench perf clean abi-dump-c abi-dump image image-test
 
 # Container image (make image): a self-contained single-file publish in a FROM scratch image (IMAGE_BASE picks
 # another base, e.g. mcr.microsoft.com/dotnet/runtime-deps:10.0). TrimMode=partial trims the framework only:
@@ -62,6 +62,11 @@ lint:
 ## format: apply `dotnet format`
 format:
 	$(DOTNET) format UserDisk.sln -v quiet
+
+## perf: fio suites, UserDisk beside tgtd in one run: table, JSON, PNG charts and index.html in perf/out/ (PERF_ARGS="--suite full", see perf/run --help)
+PERF_ARGS ?= --suite quick
+perf: deps build
+	perf/run $(PERF_ARGS)
 
 ## bench: BenchmarkDotNet engine benchmarks; BENCH_ARGS=scst-emulator runs the scst_user throughput matrix (numbers go to perf/RESULTS.md)
 bench: native

@@ -6,6 +6,7 @@
 #   procps, iproute2  ps/ss: wait for processes and listening ports
 #   jq             reads fio's JSON results
 #   qemu-utils, qemu-block-extra  qemu-img with its libiscsi driver: a second real initiator that copies a whole LUN
+#   gnuplot-nox    draws the PNG charts of perf/run
 #   curl           signs S3 requests (--aws-sigv4) to seed the local S3 server in end-to-end tests
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
 set -euo pipefail
@@ -13,7 +14,7 @@ set -euo pipefail
 log() { echo "install-peers: $*"; }
 die() { echo "install-peers: ERROR: $*" >&2; exit 1; }
 
-packages=(tgt libiscsi-bin sg3-utils procps iproute2 jq qemu-utils qemu-block-extra curl)
+packages=(tgt libiscsi-bin sg3-utils procps iproute2 jq qemu-utils qemu-block-extra curl gnuplot-nox)
 # With INSTALL_SHELLCHECK=1 also installs the linter shellcheck (used only to lint these scripts).
 if [ "${INSTALL_SHELLCHECK:-0}" = 1 ]; then
   packages+=(shellcheck)
@@ -44,7 +45,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Check that the tools we rely on are really there.
-for tool in tgtd tgtadm iscsi-test-cu iscsi-perf iscsi-inq iscsi-ls ss; do
+for tool in tgtd tgtadm iscsi-test-cu iscsi-perf iscsi-inq iscsi-ls ss gnuplot; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not on PATH after install"
 done
 log "ok: tgtd, tgtadm, iscsi-test-cu, iscsi-perf, iscsi-inq, iscsi-ls present"

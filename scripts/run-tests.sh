@@ -121,5 +121,21 @@ else
 fi
 [ "$rc" -eq 0 ] || status=1
 
+# The fio suites of perf/run work end to end (table, JSON, charts, verify across a restart); numbers are not judged.
+echo "== perf: perf/run quick (1 s jobs) and verify suites"
+result="$logs/perf-run.result"
+rm -f "$result"
+CONFIG="$config" E2E_RESULT="$result" tests/perf/perf-run.sh >"$logs/perf-run.log" 2>&1
+rc=$?
+grep -E "^(== )?perf-run" "$logs/perf-run.log"
+if [ -f "$result" ]; then
+  passed=$((passed + $(sed -n 's/^passed //p' "$result")))
+  failed=$((failed + $(sed -n 's/^failed //p' "$result")))
+else
+  tail -n 40 "$logs/perf-run.log"
+  failed=$((failed + 1))
+fi
+[ "$rc" -eq 0 ] || status=1
+
 echo "$passed passed, $failed failed"
 exit $status

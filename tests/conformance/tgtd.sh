@@ -14,7 +14,8 @@
 #   LUN 0  tgtd's own controller (always there; not a disk)
 #   LUN 1  FILE, read-write
 #   LUN 2  ROFILE, read-only (tgtadm --params readonly=1); pass "" or "-" to leave LUN 2 out
-#   LUN 3.. EXTRA_FILEs, read-write (e.g. a file on /dev/shm as a memory-backed LUN for perf runs)
+#   LUN 3.. EXTRA_FILEs, read-write (e.g. a file on /dev/shm as a memory-backed LUN for perf runs);
+#           the word "null" instead of a file is tgtd's null backing store (1 TiB, reads zeros, drops writes)
 # Every initiator may log in (bind ALL); the portal is 127.0.0.1 only.
 # Each instance gets its own tgtd control port (tgtadm -C), so several can run side by side: PORT itself
 # when PORT <= 32767, else PORT - 32768 (tgtd rejects -C values above 32767).
@@ -76,8 +77,13 @@ _tgtd_configure() {
   fi
   local lun=3 extra
   for extra in "$@"; do
-    _tgtd_adm "$port" --op new --mode logicalunit --tid 1 --lun "$lun" -b "$extra" || return 1
-    _tgtd_log "LUN $lun = $extra (read-write)"
+    if [ "$extra" = null ]; then
+      _tgtd_adm "$port" --op new --mode logicalunit --tid 1 --lun "$lun" --bstype null -b null || return 1
+      _tgtd_log "LUN $lun = null backing store"
+    else
+      _tgtd_adm "$port" --op new --mode logicalunit --tid 1 --lun "$lun" -b "$extra" || return 1
+      _tgtd_log "LUN $lun = $extra (read-write)"
+    fi
     lun=$((lun + 1))
   done
   _tgtd_adm "$port" --op bind --mode target --tid 1 -I ALL || return 1
