@@ -28,6 +28,16 @@ public sealed class AgentHarness : IDisposable
 
     public string StatePath => Directory.File("attach-state.json");
 
+    public string SnapshotPath => Directory.File("scst.conf");
+
+    /// <summary>The manager options tests start from: the state file, short back-off, no snapshot.</summary>
+    public AttachManagerOptions ManagerOptions => new()
+    {
+        StateFilePath = StatePath,
+        InitialBackoff = TimeSpan.FromMilliseconds(5),
+        MaxBackoff = TimeSpan.FromMilliseconds(20),
+    };
+
     public static ScstSysfsOptions FastSysfs { get; } = new()
     {
         WriteTimeout = TimeSpan.FromSeconds(10),
@@ -46,12 +56,7 @@ public sealed class AgentHarness : IDisposable
         var manager = new AttachManager(
             Sysfs(sysfs),
             policy,
-            options ?? new AttachManagerOptions
-            {
-                StateFilePath = StatePath,
-                InitialBackoff = TimeSpan.FromMilliseconds(5),
-                MaxBackoff = TimeSpan.FromMilliseconds(20),
-            },
+            options ?? ManagerOptions,
             logger);
         _owned.Add(manager);
         return manager;

@@ -69,4 +69,24 @@ public sealed class RealSysfsFilesTests : IDisposable
         Assert.True(_files.Exists("devices/disk1/commands"));
         Assert.False(_files.Exists("devices/disk2"));
     }
+
+    [Fact]
+    public void Sessions_on_a_real_tree_name_their_group_through_the_luns_link()
+    {
+        string target = "targets/iscsi/iqn.2024-01.example:t1";
+        string session = $"{target}/sessions/iqn.1994-05.com.redhat:host1";
+        Directory.CreateDirectory(_root.File($"{target}/ini_groups/hosts/luns"));
+        Directory.CreateDirectory(_root.File($"{session}/lun0"));
+        File.WriteAllText(_root.File($"{session}/initiator_name"), "iqn.1994-05.com.redhat:host1\n");
+        File.WriteAllText(_root.File($"{session}/active_commands"), "2\n");
+        File.CreateSymbolicLink(_root.File($"{session}/luns"), "../../ini_groups/hosts/luns");
+        File.WriteAllText(_root.File($"{target}/sessions/not-a-session"), "");
+
+        SessionListing listing = new ScstSysfs(_files).ListSessions("iscsi", "iqn.2024-01.example:t1");
+
+        Assert.Empty(listing.Errors);
+        ScstSession listed = Assert.Single(listing.Sessions);
+        Assert.Equal(("iqn.1994-05.com.redhat:host1", "hosts", 2L, null), (listed.Initiator, listed.Group, listed.ActiveCommands, listed.Commands));
+        Assert.Equal([0], listed.Luns);
+    }
 }

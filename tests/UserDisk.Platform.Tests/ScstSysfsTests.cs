@@ -188,6 +188,56 @@ public sealed class ScstSysfsTests
         Assert.Empty(harness.Model.Writes);
     }
 
+    [Fact]
+    public async Task Sessions_are_listed_with_their_group_luns_and_counters()
+    {
+        using var harness = new AgentHarness();
+        harness.Model.RegisterDevice("disk1");
+        harness.Model.RegisterDevice("disk2");
+        ScstSysfs sysfs = harness.Sysfs();
+        await sysfs.CreateGroupAsync("iscsi", Iqn, "hosts", TestContext.Current.CancellationToken);
+        await sysfs.AddInitiatorAsync("iscsi", Iqn, "hosts", "iqn.1994-05.com.redhat:host1", TestContext.Current.CancellationToken);
+        harness.Model.AddLun("iscsi", Iqn, null, 0, "disk1");
+        harness.Model.AddLun("iscsi", Iqn, "hosts", 0, "disk1");
+        harness.Model.AddLun("iscsi", Iqn, "hosts", 3, "disk2");
+        string grouped = harness.Model.LogIn("iscsi", Iqn, "iqn.1994-05.com.redhat:host1");
+        string other = harness.Model.LogIn("iscsi", Iqn, "iqn.2000-01.org.example:other");
+        harness.Model.SetAttribute($"targets/iscsi/{Iqn}/sessions/{grouped}/active_commands", "7\n");
+        harness.Model.SetAttribute($"targets/iscsi/{Iqn}/sessions/{grouped}/commands", "9\n");
+        harness.Model.SetAttribute($"targets/iscsi/{Iqn}/sessions/{grouped}/write_io_count_kb", "4096\n");
+
+        SessionListing listing = sysfs.ListSessions("iscsi", Iqn);
+
+        Assert.Empty(listing.Errors);
+        Assert.Equal([grouped, other], listing.Sessions.Select(static s => s.Session));
+        ScstSession host = listing.Sessions[0];
+        Assert.Equal(("iscsi", Iqn, "iqn.1994-05.com.redhat:host1", "hosts"), (host.Driver, host.Target, host.Initiator, host.Group));
+        Assert.Equal([0, 3], host.Luns);
+        Assert.Equal((7L, 9L, 4096L, 0L), (host.ActiveCommands, host.Commands, host.WriteKiB, host.ReadKiB));
+        Assert.Null(listing.Sessions[1].Group);
+        Assert.Equal([0], listing.Sessions[1].Luns);
+        Assert.Empty(sysfs.ListSessions("qla2x00t", AgentHarness.Wwpn).Sessions);
+        Assert.Empty(sysfs.ListSessions("iscsi", "iqn.no-such-target").Sessions);
+    }
+
+    [Fact]
+    public void A_missing_session_attribute_leaves_a_gap_and_an_unreadable_one_an_error()
+    {
+        using var harness = new AgentHarness();
+        string session = harness.Model.LogIn("iscsi", Iqn, "iqn.1994-05.com.redhat:host1");
+        string path = $"targets/iscsi/{Iqn}/sessions/{session}";
+        harness.Model.RemoveEntry($"{path}/read_cmd_count");
+        harness.Model.FailNextRead($"{path}/active_commands", SysfsErrno.EAGAIN);
+
+        SessionListing listing = harness.Sysfs().ListSessions("iscsi", Iqn);
+
+        ScstSession listed = Assert.Single(listing.Sessions);
+        Assert.Null(listed.ReadCommands);
+        Assert.Null(listed.ActiveCommands);
+        Assert.Equal(0, listed.Commands);
+        Assert.Equal($"{path}/active_commands: {SysfsException.Describe(SysfsErrno.EAGAIN)}", Assert.Single(listing.Errors));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (int i = 0; i < 500 && !condition(); i++)

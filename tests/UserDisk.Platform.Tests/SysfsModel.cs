@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using UserDisk.Platform.Sysfs;
 
 namespace UserDisk.Platform.Tests;
@@ -6,14 +7,16 @@ namespace UserDisk.Platform.Tests;
 /// <summary>
 /// An in-memory <c>/sys/kernel/scst_tgt</c> with the kernel's semantics for what the attach agent touches
 /// (ABI-SCST-USER.md §10): devices and their pseudo handlers, targets per driver with <c>enabled</c>, security groups
-/// with initiators, LUN tables whose <c>mgmt</c> parses commands like SCST does, and <c>last_sysfs_mgmt_res</c>.
+/// with initiators, LUN tables whose <c>mgmt</c> parses commands like SCST does, <c>last_sysfs_mgmt_res</c>, and
+/// initiator sessions (<see cref="LogIn"/>) that see the LUN table of the group SCST would pick for them.
 /// Faults can be injected per path: the next write fails with an errno, is queued (EAGAIN, result later in
-/// <c>last_sysfs_mgmt_res</c>) or hangs.
+/// <c>last_sysfs_mgmt_res</c>) or hangs; the next read fails with an errno or hangs.
 /// </summary>
 /// <remarks>
 /// Links are modelled as entries whose <see cref="Read"/> returns their target path, as <see cref="RealSysfsFiles"/>
 /// reads real links: <c>luns/&lt;N&gt;/device</c> → <c>../../../../../devices/&lt;dev&gt;</c>,
-/// <c>devices/&lt;dev&gt;/handler</c> → <c>../../handlers/&lt;dev&gt;</c>.
+/// <c>devices/&lt;dev&gt;/handler</c> → <c>../../handlers/&lt;dev&gt;</c>, a session's <c>luns</c> →
+/// <c>../../luns</c> or <c>../../ini_groups/&lt;group&gt;/luns</c>.
 /// </remarks>
 public sealed class SysfsModel : ISysfsFiles, IDisposable
 {
@@ -24,6 +27,10 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Fault> _faults = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Fault> _readFaults = new(StringComparer.Ordinal);
+
+    // Group directories in creation order: SCST gives a new session the first group whose initiators match (§10.3).
+    private readonly List<string> _groupOrder = [];
     private readonly List<ModelWrite> _writes = [];
     private readonly ManualResetEventSlim _releaseHangs = new(false);
     private QueuedCommand? _queued;
@@ -122,7 +129,7 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
                 {
                     if (device == name)
                     {
-                        RemoveTree($"{table}/{lun.ToString(CultureInfo.InvariantCulture)}");
+                        RemoveLun(table, lun);
                         removed.Add(Describe(table, lun, device));
                     }
                 }
@@ -179,6 +186,83 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
         OnLunAdded?.Invoke(driver, target, group, lun, device);
     }
 
+    /// <summary>
+    /// An initiator logs in to a target: SCST creates <c>sessions/&lt;name&gt;/</c>, named after the initiator
+    /// (<c>_1</c>, <c>_2</c>… appended for further sessions of the same initiator), with its attributes, a
+    /// <c>luns</c> link to the LUN table of the first group (in creation order) whose initiator names or patterns match
+    /// — case-insensitive, <c>*</c> and <c>?</c>, a leading <c>!</c> negates — or else the target's default table, and
+    /// a <c>lun&lt;N&gt;/</c> directory for each LUN it sees. Returns the session name.
+    /// </summary>
+    public string LogIn(string driver, string target, string initiator)
+    {
+        lock (_lock)
+        {
+            string targetPath = $"targets/{driver}/{target}";
+            if (!_entries.ContainsKey($"{targetPath}/sessions"))
+            {
+                throw new InvalidOperationException($"target {driver}/{target} does not exist");
+            }
+
+            string name = initiator;
+            for (int n = 1; _entries.ContainsKey($"{targetPath}/sessions/{name}"); n++)
+            {
+                name = $"{initiator}_{n.ToString(CultureInfo.InvariantCulture)}";
+            }
+
+            string? group = _groupOrder
+                .Where(g => g.StartsWith($"{targetPath}/ini_groups/", StringComparison.Ordinal))
+                .FirstOrDefault(g => Children($"{g}/initiators").Any(pattern => pattern != "mgmt" && InitiatorMatches(pattern, initiator)));
+            string session = $"{targetPath}/sessions/{name}";
+            SetFile($"{session}/initiator_name", initiator + "\n");
+            foreach (string counter in SessionCounters)
+            {
+                SetFile($"{session}/{counter}", "0\n");
+            }
+
+            string table = group is null ? $"{targetPath}/luns" : $"{group}/luns";
+            SetLink($"{session}/luns", group is null ? "../../luns" : $"../../ini_groups/{LastSegment(group)}/luns");
+            foreach (int lun in LunsOf(table).Keys)
+            {
+                AddSessionLun(session, lun);
+            }
+
+            return name;
+        }
+    }
+
+    /// <summary>The session ends (the initiator logged out, or its connection dropped): its directory goes.</summary>
+    public void LogOut(string driver, string target, string session)
+    {
+        lock (_lock)
+        {
+            string path = $"targets/{driver}/{target}/sessions/{session}";
+            if (!_entries.ContainsKey(path))
+            {
+                throw new InvalidOperationException($"no session {session} on {driver}/{target}");
+            }
+
+            RemoveTree(path);
+        }
+    }
+
+    /// <summary>Sets an attribute's content, creating it if needed (counters that SCST updates as commands run).</summary>
+    public void SetAttribute(string path, string content)
+    {
+        lock (_lock)
+        {
+            SetFile(Normalize(path), content);
+        }
+    }
+
+    /// <summary>Removes a file or directory (an attribute an older SCST or another driver does not have).</summary>
+    public void RemoveEntry(string path)
+    {
+        lock (_lock)
+        {
+            RemoveTree(Normalize(path));
+        }
+    }
+
     // ---- Queries for tests ----
 
     public IReadOnlyDictionary<int, string> Luns(string driver, string target, string? group = null)
@@ -217,6 +301,15 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
         }
     }
 
+    /// <summary>The session names under a target's <c>sessions/</c>.</summary>
+    public IReadOnlyList<string> Sessions(string driver, string target)
+    {
+        lock (_lock)
+        {
+            return Children($"targets/{driver}/{target}/sessions");
+        }
+    }
+
     // ---- Fault injection ----
 
     /// <summary>The next write to <paramref name="path"/> fails with <paramref name="errno"/> and changes nothing.</summary>
@@ -232,6 +325,24 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
 
     /// <summary>The next write to <paramref name="path"/> blocks for <paramref name="duration"/> (or until <see cref="ReleaseHangs"/>), then runs.</summary>
     public void HangNextWrite(string path, TimeSpan duration) => SetFault(path, new Fault(FaultKind.Hang, SysfsErrno.None, 0, duration));
+
+    /// <summary>The next read of <paramref name="path"/> fails with <paramref name="errno"/> (EAGAIN: SCST's worker was busy, §10.5).</summary>
+    public void FailNextRead(string path, SysfsErrno errno)
+    {
+        lock (_lock)
+        {
+            _readFaults[Normalize(path)] = new Fault(FaultKind.Fail, errno, 0, default);
+        }
+    }
+
+    /// <summary>The next read of <paramref name="path"/> blocks for <paramref name="duration"/> (or until <see cref="ReleaseHangs"/>).</summary>
+    public void HangNextRead(string path, TimeSpan duration)
+    {
+        lock (_lock)
+        {
+            _readFaults[Normalize(path)] = new Fault(FaultKind.Hang, SysfsErrno.None, 0, duration);
+        }
+    }
 
     public void ReleaseHangs() => _releaseHangs.Set();
 
@@ -272,9 +383,25 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
 
     public string Read(string path)
     {
+        string p = Normalize(path);
+        Fault? fault;
         lock (_lock)
         {
-            string p = Normalize(path);
+            _readFaults.Remove(p, out fault);
+        }
+
+        if (fault is { Kind: FaultKind.Fail })
+        {
+            throw new SysfsException(p, fault.Errno, $"{p}: {SysfsException.Describe(fault.Errno)} (injected)");
+        }
+
+        if (fault is { Kind: FaultKind.Hang })
+        {
+            _releaseHangs.Wait(fault.Duration);
+        }
+
+        lock (_lock)
+        {
             if (p == LastMgmtResult)
             {
                 return ReadLastMgmtResult();
@@ -441,7 +568,7 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
                         }
 
                         string old = LastSegment(_entries[$"{lunPath}/device"].Content);
-                        RemoveTree(lunPath);
+                        RemoveLun(table, lun);
                         notifications.Add(() => OnLunRemoved?.Invoke(driver, target, group, lun, old));
                     }
 
@@ -464,7 +591,7 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
                     }
 
                     string device = LastSegment(_entries[$"{lunPath}/device"].Content);
-                    RemoveTree(lunPath);
+                    RemoveLun(table, lun);
                     notifications.Add(() => OnLunRemoved?.Invoke(driver, target, group, lun, device));
                     return SysfsErrno.None;
                 }
@@ -472,7 +599,7 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
             case ["clear"]:
                 foreach ((int lun, string device) in LunsOf(table))
                 {
-                    RemoveTree($"{table}/{lun.ToString(CultureInfo.InvariantCulture)}");
+                    RemoveLun(table, lun);
                     notifications.Add(() => OnLunRemoved?.Invoke(driver, target, group, lun, device));
                 }
 
@@ -496,6 +623,7 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
 
                 SetFile($"{groups}/{group}/luns/mgmt", LunMgmtUsage, writable: true);
                 SetFile($"{groups}/{group}/initiators/mgmt", "Usage: echo \"add INITIATOR_NAME\" >mgmt\n", writable: true);
+                _groupOrder.Add($"{groups}/{group}");
                 return SysfsErrno.None;
             case ["del", string group]:
                 if (!_entries.ContainsKey($"{groups}/{group}"))
@@ -504,6 +632,7 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
                 }
 
                 RemoveTree($"{groups}/{group}");
+                _groupOrder.Remove($"{groups}/{group}");
                 return SysfsErrno.None;
             default:
                 return SysfsErrno.EINVAL;
@@ -551,6 +680,47 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
         string up = string.Concat(Enumerable.Repeat("../", lunPath.Split('/').Length));
         SetLink($"{lunPath}/device", $"{up}devices/{device}");
         SetFile($"{lunPath}/read_only", readOnly ? $"1\n{KeyMarker}\n" : "0\n");
+
+        // SCST attaches every session that sees this table to the new LUN (§10.2).
+        foreach (string session in SessionsSeeing(table))
+        {
+            AddSessionLun(session, lun);
+        }
+    }
+
+    private void RemoveLun(string table, int lun)
+    {
+        RemoveTree($"{table}/{lun.ToString(CultureInfo.InvariantCulture)}");
+        foreach (string session in SessionsSeeing(table))
+        {
+            RemoveTree($"{session}/lun{lun.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    /// <summary>The session directories whose <c>luns</c> link leads to <paramref name="table"/>.</summary>
+    private List<string> SessionsSeeing(string table)
+    {
+        // targets/<driver>/<target>/luns or targets/<driver>/<target>/ini_groups/<group>/luns
+        string targetPath = string.Join('/', table.Split('/')[..3]);
+        string link = table == $"{targetPath}/luns" ? "../../luns" : $"../../{table[(targetPath.Length + 1)..]}";
+        return
+        [
+            .. Children($"{targetPath}/sessions")
+                .Select(name => $"{targetPath}/sessions/{name}")
+                .Where(session => _entries.TryGetValue($"{session}/luns", out Entry? entry) && entry.Content == link),
+        ];
+    }
+
+    private void AddSessionLun(string session, int lun) =>
+        SetFile($"{session}/lun{lun.ToString(CultureInfo.InvariantCulture)}/active_commands", "0\n");
+
+    /// <summary>SCST's initiator name patterns: case-insensitive, <c>*</c> any run, <c>?</c> one character, leading <c>!</c> negates.</summary>
+    private static bool InitiatorMatches(string pattern, string initiator)
+    {
+        bool negated = pattern.StartsWith('!');
+        string glob = negated ? pattern[1..] : pattern;
+        string regex = "^" + Regex.Escape(glob).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
+        return Regex.IsMatch(initiator, regex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant) != negated;
     }
 
     private static bool TryParseLun(string text, out int lun) =>
@@ -674,6 +844,15 @@ public sealed class SysfsModel : ISysfsFiles, IDisposable
     private static string LastSegment(string path) => path[(path.LastIndexOf('/') + 1)..];
 
     private static string Normalize(string path) => path.Trim('/');
+
+    /// <summary>The counters SCST gives every session (besides <c>initiator_name</c>, the links and the LUN directories).</summary>
+    private static readonly string[] SessionCounters =
+    [
+        "commands", "active_commands", "unknown_cmd_count", "none_cmd_count",
+        "read_cmd_count", "read_io_count_kb", "read_unaligned_cmd_count",
+        "write_cmd_count", "write_io_count_kb", "write_unaligned_cmd_count",
+        "bidi_cmd_count", "bidi_io_count_kb", "bidi_unaligned_cmd_count",
+    ];
 
     private const string LunMgmtUsage =
         "Usage: echo \"add|del H:C:I:L lun [parameters]\" >mgmt\n" +

@@ -102,4 +102,68 @@ public sealed class SysfsModelTests
             Assert.Equal([("iscsi", AgentHarness.Iqn, null, 0, "disk1"), ("iscsi", AgentHarness.Iqn, "hosts", 0, "disk2")], added);
         }
     }
+
+    [Fact]
+    public void A_login_creates_a_session_that_follows_its_lun_table()
+    {
+        using var harness = new AgentHarness();
+        string sessions = $"targets/iscsi/{AgentHarness.Iqn}/sessions";
+        harness.Model.RegisterDevice("disk1");
+        harness.Model.RegisterDevice("disk2");
+        harness.Model.AddLun("iscsi", AgentHarness.Iqn, null, 0, "disk1");
+
+        string first = harness.Model.LogIn("iscsi", AgentHarness.Iqn, "iqn.1994-05.com.redhat:host1");
+        string second = harness.Model.LogIn("iscsi", AgentHarness.Iqn, "iqn.1994-05.com.redhat:host1");
+        harness.Model.Write(Luns, "add disk2 1\n");
+
+        Assert.Equal("iqn.1994-05.com.redhat:host1", first);
+        Assert.Equal("iqn.1994-05.com.redhat:host1_1", second);
+        Assert.Equal("iqn.1994-05.com.redhat:host1\n", harness.Model.Read($"{sessions}/{second}/initiator_name"));
+        Assert.Equal("../../luns", harness.Model.Read($"{sessions}/{first}/luns"));
+        Assert.Equal("0\n", harness.Model.Read($"{sessions}/{first}/active_commands"));
+        Assert.True(harness.Model.Exists($"{sessions}/{first}/lun0/active_commands"));
+        Assert.True(harness.Model.Exists($"{sessions}/{second}/lun1/active_commands"));
+
+        harness.Model.UnregisterDevice("disk1");
+        harness.Model.LogOut("iscsi", AgentHarness.Iqn, first);
+
+        Assert.False(harness.Model.Exists($"{sessions}/{second}/lun0"));
+        Assert.Equal([second], harness.Model.Sessions("iscsi", AgentHarness.Iqn));
+    }
+
+    [Theory]
+    [InlineData("IQN.1994-05.COM.REDHAT:HOST1", "hosts")] // names match without regard to case
+    [InlineData("iqn.1994-05.com.redhat:other", "others")] // the first group whose patterns match wins
+    [InlineData("iqn.2000-01.org.example:x", null)] // no group: the target's default table
+    public void A_login_sees_the_table_of_the_first_group_whose_initiators_match(string initiator, string? group)
+    {
+        using var harness = new AgentHarness();
+        ScstSysfs sysfs = harness.Sysfs();
+        string target = $"targets/iscsi/{AgentHarness.Iqn}";
+        harness.Model.Write($"{target}/ini_groups/mgmt", "create hosts\n");
+        harness.Model.Write($"{target}/ini_groups/mgmt", "create others\n");
+        harness.Model.Write($"{target}/ini_groups/mgmt", "create fallback\n");
+        harness.Model.Write($"{target}/ini_groups/hosts/initiators/mgmt", "add iqn.1994-05.com.redhat:host?\n");
+        harness.Model.Write($"{target}/ini_groups/others/initiators/mgmt", "add iqn.1994-05.com.redhat:*\n");
+        harness.Model.Write($"{target}/ini_groups/fallback/initiators/mgmt", "add !iqn.2000-01.org.example:*\n");
+
+        string session = harness.Model.LogIn("iscsi", AgentHarness.Iqn, initiator);
+
+        Assert.Equal(group is null ? "../../luns" : $"../../ini_groups/{group}/luns", harness.Model.Read($"{target}/sessions/{session}/luns"));
+        Assert.Equal(group, Assert.Single(sysfs.ListSessions("iscsi", AgentHarness.Iqn).Sessions).Group);
+    }
+
+    [Fact]
+    public void Injected_read_faults_fail_or_hang_the_next_read_only()
+    {
+        using var harness = new AgentHarness();
+        harness.Model.FailNextRead("version", SysfsErrno.EAGAIN);
+        harness.Model.HangNextRead(SysfsModel.LastMgmtResult, TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(SysfsErrno.EAGAIN, Assert.Throws<SysfsException>(() => harness.Model.Read("version")).Errno);
+        Assert.Equal("3.10.0\n", harness.Model.Read("version"));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        harness.Model.Read(SysfsModel.LastMgmtResult);
+        Assert.True(waited.Elapsed >= TimeSpan.FromMilliseconds(150), $"the read returned after {waited.Elapsed}");
+    }
 }

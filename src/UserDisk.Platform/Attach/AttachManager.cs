@@ -10,7 +10,8 @@ namespace UserDisk.Platform.Attach;
 /// Applies an <see cref="AttachPolicy"/> to SCST: enables targets, creates groups, and gives every user device that
 /// matches a rule its LUN, idempotently, whenever it registers (DESIGN.md "Inventory, events and the platform",
 /// ABI-SCST-USER.md §9.5). LUN numbers for <c>auto</c> rules are stable: the number a device had before (kept in the
-/// state file) wins over the lowest free one.
+/// state file) wins over the lowest free one. It also answers status with the sessions of its targets, and keeps
+/// an scst.conf-style snapshot of what it manages when <see cref="AttachManagerOptions.ConfigSnapshotPath"/> is set.
 /// </summary>
 /// <remarks>
 /// Thread-safe. Management writes are made one at a time (SCST executes them one at a time anyway, and a LUN table
@@ -26,12 +27,23 @@ public sealed partial class AttachManager : IDisposable
     private readonly bool _ownsMetrics;
     private readonly AttachStateStore _state;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ScstConfSnapshot? _snapshot;
+    private readonly Lock _snapshotLock = new();
 
     private readonly Lock _statusLock = new();
     private readonly Dictionary<string, DeviceAttachStatus> _devices = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unmatchedSeen = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _setupErrors = [];
     private IReadOnlyList<LunMapping> _mappings;
+
+    // What start-up set up without error: the scst.conf snapshot shows these, not what the policy merely asks for.
+    private IReadOnlyList<AttachTarget> _enabledTargets = [];
+    private IReadOnlyList<AttachGroup> _readyGroups = [];
+    private string? _snapshotError;
+
+    // The session listing in progress (under _statusLock), shared by every status request while it runs.
+    private Task<SessionListing>? _sessionScan;
+    private long _sessionScanStarted;
 
     public AttachManager(
         ScstSysfs sysfs,
@@ -56,6 +68,7 @@ public sealed partial class AttachManager : IDisposable
         _metrics = metrics ?? new AttachMetrics();
         _state = AttachStateStore.Load(_options.StateFilePath, (path, e) => LogStateCorrupt(_logger, path, e.Message));
         _mappings = [.. _state.Mappings];
+        _snapshot = string.IsNullOrEmpty(_options.ConfigSnapshotPath) ? null : new ScstConfSnapshot(_options.ConfigSnapshotPath);
     }
 
     public AttachPolicy Policy => _policy;
@@ -75,9 +88,51 @@ public sealed partial class AttachManager : IDisposable
                     Mappings = _mappings,
                     SetupErrors = _setupErrors,
                     HungWrites = _sysfs.HungWrites,
+                    ConfigSnapshotError = _snapshotError,
                 };
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Status"/> with the sessions of every target the policy names, read from sysfs now. The reads run on
+    /// a thread of their own and are given up after <see cref="ScstSysfsOptions.ReadTimeout"/> (a session error then
+    /// says so): a sysfs read cannot be interrupted, and SCST answers some only after its management worker is free.
+    /// While one listing runs, later requests wait for the same one rather than start another, so a read stuck in
+    /// the kernel holds one thread, not one per request. Never throws for sysfs failures, only for cancellation.
+    /// </summary>
+    public async Task<AttachStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    {
+        AttachStatus status = Status;
+        Task<SessionListing> scan;
+        TimeSpan running;
+        lock (_statusLock)
+        {
+            if (_sessionScan is not { IsCompleted: false })
+            {
+                _sessionScan = StartSessionScan();
+                _sessionScanStarted = Stopwatch.GetTimestamp();
+            }
+
+            scan = _sessionScan;
+            running = Stopwatch.GetElapsedTime(_sessionScanStarted);
+        }
+
+        TimeSpan limit = _sysfs.Options.ReadTimeout;
+        SessionListing listing;
+        try
+        {
+            listing = await scan.WaitAsync(running < limit ? limit - running : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            running = Stopwatch.GetElapsedTime(Volatile.Read(ref _sessionScanStarted));
+            LogSessionsTimedOut(_logger, running.TotalSeconds);
+            listing = new SessionListing([], [string.Create(CultureInfo.InvariantCulture,
+                $"sessions not read: sysfs has not answered for {running.TotalSeconds:0.#} s (limit {limit.TotalSeconds:0.###} s); SCST's management worker is busy or a read is stuck in the kernel")]);
+        }
+
+        return status with { Sessions = listing.Sessions, SessionErrors = listing.Errors };
     }
 
     /// <summary>
@@ -89,35 +144,52 @@ public sealed partial class AttachManager : IDisposable
     public async Task<IReadOnlyList<AttachResult>> StartupAsync(CancellationToken cancellationToken = default)
     {
         var errors = new List<string>();
+        var enabledTargets = new List<AttachTarget>();
+        var readyGroups = new List<AttachGroup>();
 
         // Groups before targets: SCST picks an initiator's group when its session is created, so groups must be in
         // place before the target lets initiators log in (§10.3).
         foreach (AttachGroup group in _policy.Groups)
         {
-            await SetUpAsync(errors, $"create group {group.Driver}/{group.Target}/{group.Group}",
-                () => _sysfs.CreateGroupAsync(group.Driver, group.Target, group.Group, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (!await SetUpAsync(errors, $"create group {group.Driver}/{group.Target}/{group.Group}",
+                () => _sysfs.CreateGroupAsync(group.Driver, group.Target, group.Group, cancellationToken), cancellationToken).ConfigureAwait(false))
+            {
+                continue; // its initiators would fail the same way
+            }
+
+            var added = new List<string>();
             foreach (string initiator in group.Initiators)
             {
-                await SetUpAsync(errors, $"add initiator {initiator} to {group.Driver}/{group.Target}/{group.Group}",
-                    () => _sysfs.AddInitiatorAsync(group.Driver, group.Target, group.Group, initiator, cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (await SetUpAsync(errors, $"add initiator {initiator} to {group.Driver}/{group.Target}/{group.Group}",
+                    () => _sysfs.AddInitiatorAsync(group.Driver, group.Target, group.Group, initiator, cancellationToken), cancellationToken).ConfigureAwait(false))
+                {
+                    added.Add(initiator);
+                }
             }
+
+            readyGroups.Add(group with { Initiators = added });
         }
 
         foreach (AttachTarget target in _policy.Targets)
         {
-            await SetUpAsync(errors, $"enable target {target.Driver}/{target.Target}",
-                () => _sysfs.EnableTargetAsync(target.Driver, target.Target, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (await SetUpAsync(errors, $"enable target {target.Driver}/{target.Target}",
+                () => _sysfs.EnableTargetAsync(target.Driver, target.Target, cancellationToken), cancellationToken).ConfigureAwait(false))
+            {
+                enabledTargets.Add(target);
+            }
         }
 
         lock (_statusLock)
         {
             _setupErrors = errors;
+            _enabledTargets = enabledTargets;
+            _readyGroups = readyGroups;
         }
 
         return await ReconcileAllAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reconciles every user device under <c>devices/</c>, in name order.</summary>
+    /// <summary>Reconciles every user device under <c>devices/</c>, in name order, then updates the scst.conf snapshot.</summary>
     public async Task<IReadOnlyList<AttachResult>> ReconcileAllAsync(CancellationToken cancellationToken = default)
     {
         List<string> devices = [.. _sysfs.ListDevices().Order(StringComparer.Ordinal)];
@@ -127,10 +199,11 @@ public sealed partial class AttachManager : IDisposable
         var reconciles = new List<Task<AttachResult>>(devices.Count);
         foreach (string device in devices)
         {
-            reconciles.Add(ReconcileDeviceAsync(device, cancellationToken));
+            reconciles.Add(ReconcileAsync(device, cancellationToken));
         }
 
         AttachResult[] results = await Task.WhenAll(reconciles).ConfigureAwait(false);
+        WriteConfigSnapshot();
         return [.. results.Where(static r => r.Outcome != AttachOutcome.NotUserDevice)];
     }
 
@@ -138,10 +211,19 @@ public sealed partial class AttachManager : IDisposable
     /// Gives <paramref name="device"/> its LUN if a rule matches and the rule's LUN table does not hold it yet
     /// (never twice in one table). Retries failures worth retrying with exponential back-off, up to
     /// <see cref="AttachManagerOptions.MaxAttempts"/> rounds; never throws for SCST's answers, only for cancellation.
+    /// Then updates the scst.conf snapshot.
     /// </summary>
     public async Task<AttachResult> ReconcileDeviceAsync(string device, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(device);
+        AttachResult result = await ReconcileAsync(device, cancellationToken).ConfigureAwait(false);
+        WriteConfigSnapshot();
+        return result;
+    }
+
+    /// <summary>The rounds of <see cref="ReconcileDeviceAsync"/> without the snapshot update, which <see cref="ReconcileAllAsync"/> makes once for all devices.</summary>
+    private async Task<AttachResult> ReconcileAsync(string device, CancellationToken cancellationToken)
+    {
         var context = new Attempt(device);
         TimeSpan backoff = _options.InitialBackoff;
         for (int round = 1; ; round++)
@@ -178,7 +260,8 @@ public sealed partial class AttachManager : IDisposable
     /// <summary>
     /// Forgets LUNs the agent added whose device no longer exists, keeping their numbers for when the device returns.
     /// The kernel deletes a device's LUNs when it unregisters, so this is bookkeeping; only a LUN the agent added
-    /// that still names the vanished device is deleted. LUNs others added are never touched.
+    /// that still names the vanished device is deleted. LUNs others added are never touched. Every vanished device
+    /// is <see cref="DeviceAttachState.Gone"/> afterwards, and the scst.conf snapshot follows.
     /// </summary>
     public async Task<IReadOnlyList<StaleLun>> RemoveStaleAsync(CancellationToken cancellationToken = default)
     {
@@ -221,6 +304,16 @@ public sealed partial class AttachManager : IDisposable
                 SaveState();
             }
 
+            // Devices whose LUNs someone else added, or that no rule matched, vanish without a mapping to forget.
+            lock (_statusLock)
+            {
+                foreach (DeviceAttachStatus status in _devices.Values.Where(d => d.State != DeviceAttachState.Gone && !present.Contains(d.Device)).ToList())
+                {
+                    _devices[status.Device] = status with { State = DeviceAttachState.Gone, UpdatedAt = DateTimeOffset.UtcNow };
+                }
+            }
+
+            WriteConfigSnapshot();
             return stale;
         }
         finally
@@ -573,22 +666,112 @@ public sealed partial class AttachManager : IDisposable
         }
     }
 
-    private async Task SetUpAsync(List<string> errors, string what, Func<Task> step, CancellationToken cancellationToken)
+    /// <summary>One set-up step under the lock; false (and an entry in <paramref name="errors"/>) when it failed.</summary>
+    private async Task<bool> SetUpAsync(List<string> errors, string what, Func<Task> step, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await step().ConfigureAwait(false);
+            return true;
         }
         catch (SysfsException e)
         {
             errors.Add($"{what}: {e.Message}");
             LogSetupFailed(_logger, what, e.Message);
+            return false;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Rewrites the scst.conf snapshot if what the agent manages changed. A failure is logged and kept in
+    /// <see cref="AttachStatus.ConfigSnapshotError"/>; the LUNs are in place either way, and the next call tries again.
+    /// </summary>
+    private void WriteConfigSnapshot()
+    {
+        if (_snapshot is null)
+        {
+            return;
+        }
+
+        lock (_snapshotLock)
+        {
+            List<DeviceAttachStatus> devices;
+            IReadOnlyList<AttachTarget> enabledTargets;
+            IReadOnlyList<AttachGroup> readyGroups;
+            lock (_statusLock)
+            {
+                devices = [.. _devices.Values];
+                enabledTargets = _enabledTargets;
+                readyGroups = _readyGroups;
+            }
+
+            string? error = null;
+            try
+            {
+                string body = ScstConfSnapshot.Render(devices, enabledTargets, readyGroups, _sysfs.Files.Exists);
+                if (_snapshot.Write(body, DateTimeOffset.UtcNow))
+                {
+                    LogSnapshotWritten(_logger, _snapshot.Path);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error = $"{_snapshot.Path}: {e.Message}";
+                LogSnapshotNotWritten(_logger, _snapshot.Path, e.Message);
+            }
+
+            lock (_statusLock)
+            {
+                _snapshotError = error;
+            }
+        }
+    }
+
+    /// <summary>The sessions of every target the policy names, read on a thread of its own (see <see cref="ReadStatusAsync"/>).</summary>
+    private Task<SessionListing> StartSessionScan()
+    {
+        List<(string Driver, string Target)> targets =
+        [
+            .. _policy.Targets.Select(static t => (t.Driver, t.Target))
+                .Concat(_policy.Groups.Select(static g => (g.Driver, g.Target)))
+                .Concat(_policy.Rules.Select(static r => (r.Driver, r.Target)))
+                .Distinct()
+                .OrderBy(static t => t.Driver, StringComparer.Ordinal)
+                .ThenBy(static t => t.Target, StringComparer.Ordinal),
+        ];
+        var done = new TaskCompletionSource<SessionListing>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            var sessions = new List<ScstSession>();
+            var errors = new List<string>();
+            foreach ((string driver, string target) in targets)
+            {
+                try
+                {
+                    SessionListing listing = _sysfs.ListSessions(driver, target);
+                    sessions.AddRange(listing.Sessions);
+                    errors.AddRange(listing.Errors);
+                }
+                catch (Exception e)
+                {
+                    // Whatever went wrong with one target, status still shows the others.
+                    errors.Add($"sessions of {driver}/{target}: {e.Message}");
+                }
+            }
+
+            done.SetResult(new SessionListing(sessions, errors));
+        })
+        {
+            IsBackground = true,
+            Name = "scst-sysfs-read",
+        };
+        thread.Start();
+        return done.Task;
     }
 
     private static string Reason(SysfsErrno errno) => errno == SysfsErrno.ETIMEDOUT
@@ -655,4 +838,13 @@ public sealed partial class AttachManager : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Attach state file {Path} could not be saved: {Error}")]
     private static partial void LogStateNotSaved(ILogger logger, string path, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Wrote the scst.conf snapshot {Path}")]
+    private static partial void LogSnapshotWritten(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The scst.conf snapshot {Path} could not be written: {Error}")]
+    private static partial void LogSnapshotNotWritten(ILogger logger, string path, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sessions left out of the status: sysfs has not answered for {Seconds:0.#} s")]
+    private static partial void LogSessionsTimedOut(ILogger logger, double seconds);
 }

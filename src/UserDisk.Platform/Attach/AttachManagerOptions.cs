@@ -8,6 +8,12 @@ public sealed record AttachManagerOptions
     public string? StateFilePath { get; init; }
 
     /// <summary>
+    /// Where an scst.conf-style snapshot of what the agent manages is kept, rewritten after every reconcile that
+    /// changed it (<see cref="ScstConfSnapshot"/>); null writes none.
+    /// </summary>
+    public string? ConfigSnapshotPath { get; init; }
+
+    /// <summary>
     /// Rounds of LUN-add attempts per reconcile before giving up. Failures worth retrying: a target that is not there
     /// yet, a timed-out or queued command, EBUSY/ENOMEM; each LUN add also sends ATTACH_SESS with a 5 s deadline per
     /// session, which a handler still starting may miss (§9.4).

@@ -7,8 +7,8 @@ namespace UserDisk.Platform.Sysfs;
 
 /// <summary>
 /// SCST's sysfs management (ABI-SCST-USER.md §10) over an <see cref="ISysfsFiles"/>: listing devices, targets,
-/// groups and LUN tables, and the management commands, each written with <see cref="ExecuteMgmtAsync"/> so that
-/// every write is bounded in time and a queued command (EAGAIN) is followed to its result.
+/// groups, LUN tables and sessions, and the management commands, each written with <see cref="ExecuteMgmtAsync"/> so
+/// that every write is bounded in time and a queued command (EAGAIN) is followed to its result.
 /// </summary>
 /// <remarks>Not synchronised: SCST runs management work one command at a time, and so should its callers.</remarks>
 public sealed partial class ScstSysfs
@@ -122,6 +122,104 @@ public sealed partial class ScstSysfs
         }
 
         return luns;
+    }
+
+    /// <summary>
+    /// The sessions of a target, from <c>sessions/&lt;name&gt;/</c> (§10.1), in name order; none when the target or
+    /// its <c>sessions/</c> does not exist. Sessions come and go while this reads (an initiator logs out): one that
+    /// vanished is left out. Missing attributes leave their field null; any other failed read does too and is listed
+    /// in <see cref="SessionListing.Errors"/>. These are plain reads, not bounded in time here: <c>active_commands</c>
+    /// goes through SCST's management worker and can block for up to 15 s before answering EAGAIN (§10.5), so callers
+    /// run this on a thread of their own with a time limit (<see cref="Attach.AttachManager.ReadStatusAsync"/>).
+    /// </summary>
+    public SessionListing ListSessions(string driver, string target)
+    {
+        string directory = $"{TargetPath(driver, target)}/sessions";
+        var errors = new List<string>();
+        IReadOnlyList<string> names;
+        try
+        {
+            if (!Files.Exists(directory))
+            {
+                return SessionListing.Empty;
+            }
+
+            names = Files.List(directory);
+        }
+        catch (SysfsException e) when (e.Errno == SysfsErrno.ENOENT)
+        {
+            return SessionListing.Empty; // the target went away
+        }
+        catch (SysfsException e)
+        {
+            return new SessionListing([], [$"{directory}: {e.Message}"]);
+        }
+
+        var sessions = new List<ScstSession>();
+        foreach (string name in names.Order(StringComparer.Ordinal))
+        {
+            string path = $"{directory}/{name}";
+            IReadOnlyList<string> entries;
+            try
+            {
+                entries = Files.List(path);
+            }
+            catch (SysfsException e) when (e.Errno is SysfsErrno.ENOENT or SysfsErrno.ENOTDIR)
+            {
+                continue; // logged out meanwhile, or not a session
+            }
+            catch (SysfsException e)
+            {
+                errors.Add($"{path}: {e.Message}");
+                continue;
+            }
+
+            string? Attribute(string attribute)
+            {
+                if (!entries.Contains(attribute, StringComparer.Ordinal))
+                {
+                    return null;
+                }
+
+                try
+                {
+                    return ReadAttribute($"{path}/{attribute}");
+                }
+                catch (SysfsException e) when (e.Errno == SysfsErrno.ENOENT)
+                {
+                    return null; // the session ended while we read it
+                }
+                catch (SysfsException e)
+                {
+                    errors.Add($"{path}/{attribute}: {SysfsException.Describe(e.Errno)}");
+                    return null;
+                }
+            }
+
+            long? Counter(string attribute) =>
+                long.TryParse(Attribute(attribute), NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : null;
+
+            string? initiator = Attribute("initiator_name");
+            sessions.Add(new ScstSession
+            {
+                Driver = driver,
+                Target = target,
+                Session = name,
+
+                // SCST names the directory after the initiator, so the name stands in when the attribute is unreadable.
+                Initiator = string.IsNullOrEmpty(initiator) ? name : initiator,
+                Group = Attribute("luns") is { } luns ? GroupOfLunTable(luns) : null,
+                Luns = [.. entries.Select(SessionLun).OfType<int>().Order()],
+                ActiveCommands = Counter("active_commands"),
+                Commands = Counter("commands"),
+                ReadCommands = Counter("read_cmd_count"),
+                WriteCommands = Counter("write_cmd_count"),
+                ReadKiB = Counter("read_io_count_kb"),
+                WriteKiB = Counter("write_io_count_kb"),
+            });
+        }
+
+        return new SessionListing(sessions, errors);
     }
 
     /// <summary>
@@ -357,6 +455,22 @@ public sealed partial class ScstSysfs
                 $"write(2) did not return within {Options.WriteTimeout.TotalSeconds:0.###} s; the kernel still holds it and it may yet take effect");
         }
     }
+
+    /// <summary>
+    /// The group named by a session's <c>luns</c> link: <c>../../ini_groups/&lt;group&gt;/luns</c> for a group's
+    /// table, <c>../../luns</c> for the target's default one (a real link's target may have more leading segments).
+    /// </summary>
+    private static string? GroupOfLunTable(string link)
+    {
+        string[] segments = link.Trim().TrimEnd('/').Split('/');
+        int groups = Array.LastIndexOf(segments, "ini_groups");
+        return groups >= 0 && groups + 1 < segments.Length ? segments[groups + 1] : null;
+    }
+
+    /// <summary>The LUN number of a session's <c>lun&lt;N&gt;</c> directory, or null for any other entry.</summary>
+    private static int? SessionLun(string entry) =>
+        entry.StartsWith("lun", StringComparison.Ordinal)
+        && int.TryParse(entry.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out int lun) ? lun : null;
 
     private static string LastSegment(string value)
     {

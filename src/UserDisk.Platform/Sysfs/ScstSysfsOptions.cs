@@ -17,4 +17,11 @@ public sealed record ScstSysfsOptions
     /// suspend SCST activity for up to 90 s (§10.3), so less than that would give up on commands that succeed.
     /// </summary>
     public TimeSpan MgmtResultTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// How long the reads behind a status request (every managed target's sessions) may take together. Some session
+    /// attributes are computed by SCST's management worker and wait behind running management work for up to 15 s
+    /// (§10.5); status answers without them rather than keep its caller (an HTTP client) waiting that long.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

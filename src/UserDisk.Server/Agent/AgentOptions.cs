@@ -19,6 +19,12 @@ public sealed class AgentOptions
     /// <summary>Where the LUN numbers given to each device name are remembered across restarts.</summary>
     public string StateFile { get; set; } = "/var/lib/userdisk/attach-agent.json";
 
+    /// <summary>
+    /// A file the agent keeps an scst.conf-style snapshot of what it manages in (targets it enabled, its groups and
+    /// initiators, its LUNs), replaced atomically whenever that changes; empty writes none.
+    /// </summary>
+    public string ConfigSnapshot { get; set; } = "";
+
     /// <summary>The agent's HTTP endpoint: /status (JSON), /metrics, /healthz.</summary>
     public string Http { get; set; } = "127.0.0.1:9091";
 

@@ -57,6 +57,16 @@ public sealed class AgentRunner(CliContext context)
             errors.Add($"{AgentOptions.SectionName}:RescanSeconds: {options.RescanSeconds} is not between 1 and 86400");
         }
 
+        if (ConfigSnapshotProblem(options) is { } snapshotProblem)
+        {
+            errors.Add($"{AgentOptions.SectionName}:ConfigSnapshot: {snapshotProblem}");
+        }
+        else if (!string.IsNullOrEmpty(options.ConfigSnapshot))
+        {
+            // Absolute once, here: relative to the directory the command was started in, as the user meant it.
+            options.ConfigSnapshot = Path.GetFullPath(options.ConfigSnapshot, context.CurrentDirectory);
+        }
+
         if (errors.Count > 0)
         {
             context.Error.WriteLine($"userdisk attach-agent: the configuration has {errors.Count} error(s); nothing was started:");
@@ -97,10 +107,39 @@ public sealed class AgentRunner(CliContext context)
 
         WebApplication app = builder.Build();
         _ = app.Services.GetRequiredService<PrometheusExporter>();
-        app.MapGet("/status", (AgentService agent) => Results.Json(agent.Manager.Status, StatusJson));
+        app.MapGet("/status", async (AgentService agent, CancellationToken cancellationToken) =>
+            Results.Json(await agent.Manager.ReadStatusAsync(cancellationToken).ConfigureAwait(false), StatusJson));
         app.MapGet("/healthz", () => Results.Text("ok", "text/plain; charset=utf-8"));
         app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Scrape(), PrometheusText.ContentType));
         return (app, ExitCodes.Success);
+    }
+
+    /// <summary>Why <see cref="AgentOptions.ConfigSnapshot"/> cannot be used, or null (also when it is empty: no snapshot).</summary>
+    private string? ConfigSnapshotProblem(AgentOptions options)
+    {
+        string path = options.ConfigSnapshot;
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0', StringComparison.Ordinal))
+        {
+            return $"'{path}' is not a file path (leave it empty to write no snapshot)";
+        }
+
+        string full = Path.GetFullPath(path, context.CurrentDirectory);
+        if (Path.EndsInDirectorySeparator(path) || Directory.Exists(full))
+        {
+            return $"'{path}' is a directory; name the file to write";
+        }
+
+        if (!string.IsNullOrEmpty(options.StateFile) && full == Path.GetFullPath(options.StateFile, context.CurrentDirectory))
+        {
+            return $"'{path}' is also StateFile; the snapshot would overwrite the remembered LUN numbers";
+        }
+
+        return null;
     }
 
     public async Task<int> RunAsync(string? configFile, CancellationToken cancellationToken)

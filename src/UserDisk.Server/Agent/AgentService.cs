@@ -17,7 +17,11 @@ public sealed partial class AgentService(AgentOptions options, ILoggerFactory lo
     public AttachManager Manager { get; } = new(
         new ScstSysfs(new RealSysfsFiles(options.SysfsRoot), logger: loggerFactory.CreateLogger<ScstSysfs>()),
         options.Policy(),
-        new AttachManagerOptions { StateFilePath = options.StateFile },
+        new AttachManagerOptions
+        {
+            StateFilePath = options.StateFile,
+            ConfigSnapshotPath = string.IsNullOrEmpty(options.ConfigSnapshot) ? null : options.ConfigSnapshot,
+        },
         loggerFactory.CreateLogger<AttachManager>());
 
     public AttachAgent? Agent { get; private set; }

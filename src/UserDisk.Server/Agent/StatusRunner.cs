@@ -6,7 +6,8 @@ namespace UserDisk.Server.Agent;
 
 /// <summary>
 /// <c>userdisk status [--url URL] [--json]</c>: what an attach agent manages — each device, its state, LUN mapping
-/// and last error — as a table for people or the agent's JSON for machines.
+/// and last error; the sessions of its targets; set-up, session and snapshot errors — as tables for people or the
+/// agent's JSON for machines.
 /// </summary>
 public sealed class StatusRunner(CliContext context)
 {
@@ -45,12 +46,63 @@ public sealed class StatusRunner(CliContext context)
             await context.Out.WriteLineAsync(line.TrimEnd()).ConfigureAwait(false);
         }
 
-        foreach (var error in Property(root, "setupErrors").EnumerateArray())
+        // An agent from before sessions were reported has no "sessions": then there is no table rather than an empty one.
+        if (Property(root, "sessions") is { ValueKind: JsonValueKind.Array } sessions)
         {
-            await context.Out.WriteLineAsync($"setup error: {error.GetString()}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync().ConfigureAwait(false);
+            List<string[]> rows = [["TARGET", "INITIATOR", "SESSION", "LUNS", "ACTIVE", "COMMANDS"]];
+            foreach (var session in sessions.EnumerateArray())
+            {
+                rows.Add(
+                [
+                    $"{Text(session, "driver")}/{Text(session, "target")}{(Text(session, "group") is { Length: > 0 } g ? "/" + g : string.Empty)}",
+                    Text(session, "initiator"),
+                    Text(session, "session"),
+                    Property(session, "luns") is { ValueKind: JsonValueKind.Array } luns ? string.Join(',', luns.EnumerateArray().Select(static l => l.GetRawText())) : string.Empty,
+                    Text(session, "activeCommands") is { Length: > 0 } active ? active : "-",
+                    Text(session, "commands") is { Length: > 0 } commands ? commands : "-",
+                ]);
+            }
+
+            foreach (string line in Columns(rows))
+            {
+                await context.Out.WriteLineAsync(line).ConfigureAwait(false);
+            }
+
+            if (rows.Count == 1)
+            {
+                await context.Out.WriteLineAsync("(no sessions: no initiator is logged in to the targets the agent manages)").ConfigureAwait(false);
+            }
+        }
+
+        await WriteErrorsAsync(root, "setupErrors", "setup error").ConfigureAwait(false);
+        await WriteErrorsAsync(root, "sessionErrors", "session error").ConfigureAwait(false);
+        if (Text(root, "configSnapshotError") is { Length: > 0 } snapshotError)
+        {
+            await context.Out.WriteLineAsync($"config snapshot error: {snapshotError}").ConfigureAwait(false);
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>The rows as lines, each column as wide as its widest cell (IQNs and WWPNs vary too much for fixed widths).</summary>
+    private static IEnumerable<string> Columns(List<string[]> rows)
+    {
+        int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
+        return rows.Select(r => string.Join("  ", r.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+    }
+
+    private async Task WriteErrorsAsync(JsonElement root, string property, string label)
+    {
+        if (Property(root, property) is not { ValueKind: JsonValueKind.Array } errors)
+        {
+            return;
+        }
+
+        foreach (var error in errors.EnumerateArray())
+        {
+            await context.Out.WriteLineAsync($"{label}: {error.GetString()}").ConfigureAwait(false);
+        }
     }
 
     private static JsonElement Property(JsonElement element, string name)
