@@ -58,6 +58,53 @@ USERDISK_EMU_API int userdisk_emu_close(int fd);
 /* The DEV_USER_VERSION string the emulated module was "built" with (the stock 3.10.0 value of §3.2). */
 USERDISK_EMU_API const char *userdisk_emu_version(void);
 
+/* ---- handler in another process ----------------------------------------------------------------------------- */
+
+/* libuserdisk_emuclient.so exports the five handler-side functions above with the same signatures and semantics,
+ * forwarding them to the process that hosts the emulator (userdisk_emu_listen), whose socket the environment
+ * variable USERDISK_EMU_SOCKET_ENV names (read by the open that connects: the first one, or the first after the
+ * host went away). A program loads it instead of libuserdisk_shim.so; only the "kernel" moves to the hosting
+ * process, where the initiator side and the statistics are used as usual.
+ *  - open: -1 with ENOENT if the variable is unset or empty (as if /dev/scst_user were missing), else connect(2)'s
+ *    errno (ENOENT: no such socket, ECONNREFUSED: nobody listens there), EPERM/ESRCH if the host cannot reach the
+ *    caller's memory (see userdisk_emu_listen), or the emulator's own errno (ENOENT for another path, ...).
+ *    The descriptor returned is a real eventfd shared with the host: poll(2) it directly or through
+ *    userdisk_emu_poll, alone or with other descriptors.
+ *  - Calls may run concurrently on one descriptor from many threads (each uses its own connection); blocking
+ *    calls block as in-process, and a close from another thread wakes them the same way.
+ *  - When the process exits or is killed, the host closes every file it still had, exactly as on the last close
+ *    (§8.10, see userdisk_emu_close). Should the host stop serving first, calls on the files it had fail with
+ *    ENOTCONN, close still succeeds, and the next open connects afresh.
+ *  - userdisk_emu_version returns the same built-in string without contacting the host.
+ *  - A child made by fork() does not inherit the parent's emulated files: there they are plain eventfds. */
+#define USERDISK_EMU_SOCKET_ENV "USERDISK_EMU_SOCKET"
+
+/* Starts serving handler processes that use libuserdisk_emuclient.so on a new unix stream socket at `socket_path`
+ * (bound here, removed by listen_stop; an existing file gives -EADDRINUSE). A background thread accepts, one
+ * thread serves each connection. The handler's memory (ioctl arguments, replies, data buffers, strings) is
+ * accessed directly with process_vm_readv/process_vm_writev, like the kernel's copy_from_user/copy_to_user, so
+ * this process needs ptrace access to the handler: CAP_SYS_PTRACE (root), or the same uid, a dumpable handler and
+ * yama ptrace_scope 0 or 1 (with 1 the client names this process with PR_SET_PTRACER itself); the handler's first
+ * open checks it and fails with EPERM otherwise. Remote handlers' files are not this process's own: its
+ * handler-side calls on their descriptors give EBADF (poll treats them as plain descriptors).
+ * Returns 0, -EBUSY (already listening), -EINVAL, -ENAMETOOLONG, or bind/listen's -errno. */
+USERDISK_EMU_API int userdisk_emu_listen(const char *socket_path);
+
+/* Stops accepting, removes the socket, drops every connection and closes every file of every connected handler as
+ * if its process had died (§8.10: its devices vanish; its calls, blocked ones included, return ENOTCONN), and joins
+ * all threads.
+ * Returns 0 (also when not listening). */
+USERDISK_EMU_API int userdisk_emu_listen_stop(void);
+
+/* What the host sees in /sys/kernel/scst_tgt/devices: `on_registered` runs when REGISTER_DEVICE succeeds, before
+ * SCST_EVENT_REG_VIRT_DEV is queued (as the kernel creates the sysfs entry first); `on_unregistered` when the device
+ * goes (UNREGISTER_DEVICE, the last close, or its process's death), before its sessions are dropped. Both run on
+ * the thread doing that, under the emulator's global lock: they must return quickly and must not call the
+ * emulator. NULL clears a hook; the context is passed back unchanged. */
+typedef void (*userdisk_emu_device_hook)(const char *device_name, void *context);
+USERDISK_EMU_API void userdisk_emu_set_device_hooks(userdisk_emu_device_hook on_registered,
+                                                    userdisk_emu_device_hook on_unregistered, void *context);
+
 /* ---- initiator side ----------------------------------------------------------------------------------------- */
 
 /* Creates the I_T_L nexus of `lun` of device `device_name`: queues ATTACH_SESS ahead of SCSI work and waits up to

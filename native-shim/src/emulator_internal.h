@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "userdisk_scst_emu.h"
 
@@ -25,6 +26,38 @@
 #define EMU_EVENT_QUEUE_MAX 2048
 #define EMU_EVENT_FILTER_MAX 2048
 #define EMU_EVENT_PAYLOAD_MAX 3072
+
+/*
+ * Handler memory. Every access the "kernel" makes to handler memory (ioctl arguments, replies, data buffers,
+ * sense, strings, descriptors) goes through copy_from_handler / copy_to_handler / handler_mapped (emulator.c) with
+ * the memory context of the file or device: NULL for a handler in this process (plain memcpy, mincore), or a
+ * remote process served by emu_listen.c (process_vm_readv / process_vm_writev, EFAULT when unmapped). Files and
+ * devices hold a reference; a device drops its own at release and points at a dead context from then on.
+ */
+struct emu_mm {
+	pid_t pid;
+	int refs;          /* atomic */
+	volatile int dead; /* the process is gone (or its connection stopped): every access fails with EFAULT */
+};
+
+struct emu_mm *emu_mm_new(pid_t pid);
+void emu_mm_get(struct emu_mm *mm);
+void emu_mm_put(struct emu_mm *mm);
+
+/*
+ * The handler-side entry points on behalf of a remote process (emu_listen.c). A remote file is found by its
+ * descriptor in this process plus its serial and must belong to `mm`; the local API never sees remote files.
+ *   emu_remote_open:  the new file's descriptor (an eventfd of this process), *serial and *dup_fd (a duplicate
+ *                     to pass on with SCM_RIGHTS, the caller closes it), or -errno; -ESRCH once emu_remote_kill
+ *                     ran for mm.
+ *   emu_remote_ioctl: >= 0 or -errno (-EBADF for an unknown file); *ready = 1 once poll would not give POLLNVAL.
+ *   emu_remote_close: 0 or -EBADF; the descriptor of this process is closed as by userdisk_emu_close.
+ *   emu_remote_kill:  the process is gone: mark mm dead, then close every file it still has (§8.10).
+ */
+int emu_remote_open(struct emu_mm *mm, const char *path, int flags, uint64_t *serial, int *dup_fd);
+int emu_remote_ioctl(struct emu_mm *mm, int fd, uint64_t serial, unsigned long request, uint64_t arg, int *ready);
+int emu_remote_close(struct emu_mm *mm, int fd, uint64_t serial);
+void emu_remote_kill(struct emu_mm *mm);
 
 struct emu_dev;
 struct emu_sess;
@@ -125,6 +158,7 @@ struct emu_ext {
 
 struct emu_dev {
 	pthread_mutex_t lock;
+	struct emu_mm *mm; /* the handler's memory (NULL: this process); guarded by lock */
 	pthread_cond_t cmd_cv; /* handler threads waiting for a subcommand (blocking mode) */
 	pthread_cond_t ev_cv;  /* initiator side: attach, detach, TM, FLUSH_CACHE, loads */
 	int waiters, ev_waiters;
@@ -181,6 +215,8 @@ enum { FK_USER = 1, FK_EVENT };
 
 struct emu_file {
 	int fd, kind, refs, closed, oflags;
+	uint64_t serial;
+	struct emu_mm *mm; /* the opener's memory (NULL: this process) */
 	struct emu_dev *dev;
 	struct emu_evf *ev;
 };

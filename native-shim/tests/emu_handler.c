@@ -287,7 +287,7 @@ static void *thread_main(void *arg)
 			h->n_errors++;
 			h->last_errno = e;
 			pthread_mutex_unlock(&h->lock);
-			if (e == EBADF || e == ENODEV)
+			if (e == EBADF || e == ENODEV || e == ENOTCONN)
 				sleep_ms(1);
 			int done = m->replies_done;
 			if (done < 0 || done >= nrep) {

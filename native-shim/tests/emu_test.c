@@ -1,6 +1,9 @@
 /*
  * emu_test.c - tests of the scst_user / scst_event emulator (build/emu-test, `make check`).
  * Each test prints "ok <name>" or "FAIL <name>: <reason>"; the last line is "emu-test: N passed, M failed".
+ * Built a second time as build/emu-test-remote (EMU_TEST_REMOTE, tests/emu_client_names.h): every handler-side call
+ * then goes through the client library (src/emuclient.c) and userdisk_emu_listen's socket, which this program
+ * serves itself, so the whole suite also checks that a remote handler sees exactly what a local one does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -370,6 +373,46 @@ static int t_register_duplicate(void)
 	EXPECT_EQ(stats("t_dup").registered, 1);
 	ok = 1;
 out:
+	if (fd1 >= 0)
+		userdisk_emu_close(fd1);
+	userdisk_emu_close(fd2);
+	return ok;
+}
+
+static char g_hook_log[256];
+static void hook_registered(const char *name, void *context)
+{
+	size_t n = strlen(g_hook_log);
+	snprintf(g_hook_log + n, sizeof(g_hook_log) - n, "+%s%s;", name, (const char *)context);
+}
+static void hook_unregistered(const char *name, void *context)
+{
+	size_t n = strlen(g_hook_log);
+	snprintf(g_hook_log + n, sizeof(g_hook_log) - n, "-%s%s;", name, (const char *)context);
+}
+
+/* The host's sysfs view follows registrations: register, refused duplicate, close. */
+static int t_device_hooks(void)
+{
+	int ok = 0, fd1 = open_nb(), fd2 = open_nb();
+	struct scst_user_dev_desc d;
+	init_strings();
+	g_hook_log[0] = 0;
+	userdisk_emu_set_device_hooks(hook_registered, hook_unregistered, (void *)"@ctx");
+	fill_desc(&d, g_ver, g_lic, "t_hooks");
+	EXPECT_EQ(emu_ioctl_err(fd1, SCST_USER_REGISTER_DEVICE, &d), 0);
+	EXPECT_EQ(emu_ioctl_err(fd2, SCST_USER_REGISTER_DEVICE, &d), -EEXIST);
+	EXPECT(strcmp(g_hook_log, "+t_hooks@ctx;") == 0);
+	userdisk_emu_close(fd1);
+	fd1 = -1;
+	EXPECT(strcmp(g_hook_log, "+t_hooks@ctx;-t_hooks@ctx;") == 0);
+	userdisk_emu_set_device_hooks(NULL, NULL, NULL);
+	fill_desc(&d, g_ver, g_lic, "t_hooks");
+	EXPECT_EQ(emu_ioctl_err(fd2, SCST_USER_REGISTER_DEVICE, &d), 0); /* cleared hooks are not called */
+	EXPECT(strcmp(g_hook_log, "+t_hooks@ctx;-t_hooks@ctx;") == 0);
+	ok = 1;
+out:
+	userdisk_emu_set_device_hooks(NULL, NULL, NULL);
 	if (fd1 >= 0)
 		userdisk_emu_close(fd1);
 	userdisk_emu_close(fd2);
@@ -1327,14 +1370,14 @@ static int t_close_inflight(void)
 	b.timeout = 10000;
 	bg_start(&b);
 	bg_on = 1;
-	sleep_ms(30);
+	/* the TMF has started once it dropped the queued, never seen command (not after a fixed sleep) */
+	EXPECT_EQ(userdisk_emu_wait(tq, 3000), 0);
 	EXPECT_EQ(userdisk_emu_close(h.fd), 0);
 	h.fd = -1;
 	pthread_join(b.t, NULL);
 	bg_on = 0;
 	EXPECT_EQ(b.result, SCST_MGMT_STATUS_FAILED);
 	EXPECT_EQ(userdisk_emu_wait(ta, 3000), 0);
-	EXPECT_EQ(userdisk_emu_wait(tq, 3000), 0);
 	/* both were aborted by the TMF before the close */
 	EXPECT_EQ(a.aborted, 1);
 	EXPECT_EQ(q.aborted, 1);
@@ -1876,9 +1919,11 @@ static int t_load(void)
 	l.queue_depth = 16;
 	l.lba_count = 4000;
 	l.total_commands = 20000;
+	th_pause(&h); /* the load cannot finish (~2 ms) before the second start below */
 	int64_t id = userdisk_emu_load_start(&l);
 	EXPECT(id > 0);
 	EXPECT_EQ(userdisk_emu_load_start(&l), -EBUSY);
+	th_resume(&h);
 	EXPECT_EQ(userdisk_emu_load_wait(id, 30000), 0);
 	EXPECT_EQ(l.completed, 20000);
 	EXPECT_EQ(l.not_good, 0);
@@ -1999,6 +2044,7 @@ static const struct test tests[] = {
 	{ "register_bad_block_size", t_register_bad_block_size },
 	{ "register_bad_options", t_register_bad_options },
 	{ "register_duplicate_and_double", t_register_duplicate },
+	{ "device_hooks", t_device_hooks },
 	{ "attach_detach", t_attach_detach },
 	{ "attach_timeout_late_reply", t_attach_timeout_late },
 	{ "attach_nonzero_result", t_attach_nonzero },
@@ -2040,9 +2086,29 @@ static const struct test tests[] = {
 	{ "submit_validation", t_submit_validation },
 };
 
+#ifdef EMU_TEST_REMOTE
+#define PROGRAM "emu-test-remote"
+#else
+#define PROGRAM "emu-test"
+#endif
+
 int main(int argc, char **argv)
 {
 	int passed = 0, failed = 0;
+#ifdef EMU_TEST_REMOTE
+	char dir[] = "/tmp/emu-test-remote-XXXXXX", path[128];
+	if (mkdtemp(dir) == NULL) {
+		perror(PROGRAM ": mkdtemp");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/emu.sock", dir);
+	int lr = userdisk_emu_listen(path);
+	if (lr != 0) {
+		fprintf(stderr, PROGRAM ": userdisk_emu_listen: %s\n", strerror(-lr));
+		return 2;
+	}
+	setenv(USERDISK_EMU_SOCKET_ENV, path, 1);
+#endif
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
 			continue;
@@ -2056,6 +2122,10 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
-	printf("emu-test: %d passed, %d failed\n", passed, failed);
+#ifdef EMU_TEST_REMOTE
+	userdisk_emu_listen_stop();
+	rmdir(dir);
+#endif
+	printf(PROGRAM ": %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
