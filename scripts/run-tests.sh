@@ -30,24 +30,26 @@ if ! dotnet format UserDisk.sln --verify-no-changes -v quiet >"$logs/format.log"
 fi
 
 # The scst_user kernel emulator's own tests (C, native-shim/tests): the C# handler tests rely on it being faithful.
+# Three suites: emu-test (handler in process), emu-test-remote (the same tests through the socket client),
+# emu-remote-test (handlers in processes of their own, SIGKILL included).
 echo "== native-shim emu-test"
-if make -s -C native-shim check >"$logs/emu-test.log" 2>&1; then :; fi
-emu=$(grep -E "^emu-test: [0-9]+ passed, [0-9]+ failed" "$logs/emu-test.log" | tail -n 1)
-if [ -z "$emu" ]; then
+make -s -C native-shim check >"$logs/emu-test.log" 2>&1
+emu_rc=$?
+grep -E "^FAIL" "$logs/emu-test.log" | head -n 40
+suites=0
+for suite in emu-test emu-test-remote emu-remote-test; do
+  line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$logs/emu-test.log" | tail -n 1)
+  [ -n "$line" ] || continue
+  echo "$line"
+  suites=$((suites + 1))
+  passed=$((passed + $(sed -E 's/^[^:]+: ([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
+done
+if [ "$suites" -ne 3 ] || [ "$emu_rc" -ne 0 ]; then
   tail -n 40 "$logs/emu-test.log"
-  echo "emu-test: no summary"
+  echo "emu-test: $suites of 3 suites reported (make check exit $emu_rc)"
   failed=$((failed + 1))
   status=1
-else
-  grep -E "^FAIL" "$logs/emu-test.log" | head -n 40
-  echo "$emu"
-  epassed=$(sed -E 's/^emu-test: ([0-9]+) passed.*/\1/' <<<"$emu")
-  efailed=$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$emu")
-  passed=$((passed + epassed))
-  failed=$((failed + efailed))
-  if [ "$efailed" -ne 0 ]; then
-    status=1
-  fi
 fi
 
 for project in tests/*.Tests/*.Tests.csproj; do

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -24,6 +25,10 @@ internal sealed unsafe class ScstEmulator
     private readonly delegate* unmanaged<byte*, byte*, int> _stats;
     private readonly delegate* unmanaged<byte*, ScstUserOptions*, uint*, int> _deviceOptions;
     private readonly delegate* unmanaged<int, int> _close;
+    private readonly delegate* unmanaged<byte*, int> _listen;
+    private readonly delegate* unmanaged<int> _listenStop;
+    private readonly delegate* unmanaged<delegate* unmanaged<byte*, void*, void>, delegate* unmanaged<byte*, void*, void>, void*, void> _setDeviceHooks;
+    private GCHandle _hooks;
 
     private ScstEmulator(string libraryPath)
     {
@@ -42,6 +47,9 @@ internal sealed unsafe class ScstEmulator
         _stats = (delegate* unmanaged<byte*, byte*, int>)Export("userdisk_emu_stats");
         _deviceOptions = (delegate* unmanaged<byte*, ScstUserOptions*, uint*, int>)Export("userdisk_emu_device_options");
         _close = (delegate* unmanaged<int, int>)Export("userdisk_emu_close");
+        _listen = (delegate* unmanaged<byte*, int>)Export("userdisk_emu_listen");
+        _listenStop = (delegate* unmanaged<int>)Export("userdisk_emu_listen_stop");
+        _setDeviceHooks = (delegate* unmanaged<delegate* unmanaged<byte*, void*, void>, delegate* unmanaged<byte*, void*, void>, void*, void>)Export("userdisk_emu_set_device_hooks");
         Calls = ScstDeviceCalls.Emulator(libraryPath);
     }
 
@@ -90,6 +98,70 @@ internal sealed unsafe class ScstEmulator
     public long LoadStart(ScstEmulatorLoad* load) => _loadStart(load);
 
     public int LoadWait(long id, int timeoutMs) => _loadWait(id, timeoutMs);
+
+    /// <summary>
+    /// Serves handlers running in other processes (libuserdisk_emuclient.so, with USERDISK_EMU_SOCKET set to
+    /// <paramref name="socketPath"/>): this process becomes their kernel. 0 or a negative errno.
+    /// </summary>
+    public int Listen(string socketPath)
+    {
+        fixed (byte* path = Utf8(socketPath))
+        {
+            return _listen(path);
+        }
+    }
+
+    /// <summary>Stops serving other processes; their devices vanish as if those processes had died.</summary>
+    public int ListenStop() => _listenStop();
+
+    /// <summary>
+    /// Calls <paramref name="registered"/> when a device registers (before its registration event is queued, as the
+    /// kernel creates its sysfs entry first) and <paramref name="unregistered"/> when it goes, whichever process
+    /// the handler runs in: what /sys/kernel/scst_tgt/devices shows. The callbacks run under the emulator's global
+    /// lock: they must be quick and must not call the emulator. One set per process; null for both removes them.
+    /// </summary>
+    public void SetDeviceHooks(Action<string>? registered, Action<string>? unregistered)
+    {
+        _setDeviceHooks(null, null, null);
+        if (_hooks.IsAllocated)
+        {
+            _hooks.Free();
+        }
+
+        if (registered is null && unregistered is null)
+        {
+            return;
+        }
+
+        _hooks = GCHandle.Alloc(new DeviceHooks(registered, unregistered, _hookErrors));
+        _setDeviceHooks(&OnRegistered, &OnUnregistered, (void*)GCHandle.ToIntPtr(_hooks));
+    }
+
+    /// <summary>Exceptions the device hooks threw (they cannot cross into C, so they are kept here for the test to see).</summary>
+    public IReadOnlyCollection<Exception> HookErrors => _hookErrors;
+
+    private readonly ConcurrentQueue<Exception> _hookErrors = new();
+
+    [UnmanagedCallersOnly]
+    private static void OnRegistered(byte* name, void* context) => RunHook(name, context, registered: true);
+
+    [UnmanagedCallersOnly]
+    private static void OnUnregistered(byte* name, void* context) => RunHook(name, context, registered: false);
+
+    private static void RunHook(byte* name, void* context, bool registered)
+    {
+        var hooks = (DeviceHooks)GCHandle.FromIntPtr((nint)context).Target!;
+        try
+        {
+            (registered ? hooks.Registered : hooks.Unregistered)?.Invoke(Marshal.PtrToStringUTF8((nint)name)!);
+        }
+        catch (Exception e)
+        {
+            hooks.Errors.Enqueue(e);
+        }
+    }
+
+    private sealed record DeviceHooks(Action<string>? Registered, Action<string>? Unregistered, ConcurrentQueue<Exception> Errors);
 
     /// <summary>Closes an emulated descriptor behind its owner's back (fault tests).</summary>
     public int Close(int fd) => _close(fd);
