@@ -19,10 +19,26 @@ namespace UserDisk.Storage;
 /// discard on a device does not promise zeros on read (LBPRZ), so it is left out until someone needs it.</para>
 /// <para><see cref="Length"/> is measured at open and again by <see cref="RefreshLength"/>, which takes growth of the file or
 /// block device (an operator's resize) and ignores shrinking, which would pull blocks from under a live initiator.</para>
+/// <para>O_DIRECT: the kernel needs the buffer's address aligned, as well as the offset and length. scst_user's
+/// buffers are page-aligned and go to the kernel as they are; the iSCSI front end's come from the array pool and are
+/// not, so they are copied through an aligned bounce buffer (<see cref="BouncedIoCount"/> counts those I/Os).</para>
 /// </remarks>
 public sealed class FileBackstore : IBackstore
 {
     private const int PageSize = 4096;
+
+    // 1 MiB is the iSCSI target's largest burst (SessionParameters.TargetMaxBurstLength) and near the largest I/O a
+    // Linux initiator sends by default, so most bounced commands still are one pread/pwrite, as from an aligned
+    // buffer. Each chunk is a synchronous round trip to the device, and one large request lets the kernel split it
+    // into bios the device serves in parallel, so smaller chunks would cost throughput, not just system calls.
+    // A fresh buffer's pages are faulted in only as far as transfers reach: small I/O keeps little of it resident.
+    internal const int BounceBufferSize = 1 << 20;
+
+    // Bounced I/Os on one store at once: the iSCSI front end runs a command on its connection's loop, so this is
+    // the number of connections busy on the LUN (one, or one per multipath path). More than that still works,
+    // allocating and freeing a buffer each time. Kept buffers cost at most 4 MiB per store, and only on stores that
+    // have seen an unaligned buffer.
+    private const int BounceBufferSlots = 4;
 
     // 0600: a disk image holds an initiator's data, so a newly created one is readable by its owner only.
     private const uint NewFileMode = 0x180;
@@ -36,6 +52,10 @@ public sealed class FileBackstore : IBackstore
 
     // With O_DIRECT, the boundary a buffer's address must sit on; 0 for buffered I/O.
     private readonly int _directMemoryAlignment;
+
+    // With O_DIRECT, for callers whose buffers are not on that boundary; null for buffered I/O.
+    private readonly AlignedBouncePool? _bouncePool;
+    private long _bouncedIoCount;
     private volatile bool _disposed;
 
     private FileBackstore(
@@ -57,6 +77,11 @@ public sealed class FileBackstore : IBackstore
         IsBlockDevice = isBlockDevice;
         _supportsUnmap = supportsUnmap;
         _directMemoryAlignment = directMemoryAlignment;
+        if (directMemoryAlignment != 0)
+        {
+            _bouncePool = new AlignedBouncePool(BounceBufferSize, directMemoryAlignment, BounceBufferSlots);
+        }
+
         Identity = identity;
     }
 
@@ -103,6 +128,13 @@ public sealed class FileBackstore : IBackstore
 
     /// <summary>True when the file was opened with O_DIRECT.</summary>
     public bool IsDirectIo => _directMemoryAlignment != 0;
+
+    /// <summary>
+    /// Reads and writes copied through a bounce buffer because, with O_DIRECT, the caller's buffer was not aligned
+    /// for the kernel: a front end that makes this grow pays a memory copy for each of its I/Os. Always 0 without
+    /// O_DIRECT.
+    /// </summary>
+    public long BouncedIoCount => Interlocked.Read(ref _bouncedIoCount);
 
     /// <summary>
     /// Opens (and if asked, creates or extends) the file. Throws <see cref="ArgumentException"/> for inconsistent
@@ -247,6 +279,9 @@ public sealed class FileBackstore : IBackstore
     {
         _disposed = true;
         _handle.Dispose();
+
+        // Bounce buffers of I/Os still in flight are not in the pool: they are freed when those I/Os return them.
+        _bouncePool?.Dispose();
     }
 
     public override string ToString() => $"file:{_path}";
@@ -263,17 +298,45 @@ public sealed class FileBackstore : IBackstore
         if (_directMemoryAlignment == 0)
         {
             ReadAt(offset, destination);
-            return;
+        }
+        else
+        {
+            ReadDirect(offset, destination);
+        }
+    }
+
+    private unsafe void ReadDirect(long offset, Span<byte> destination)
+    {
+        CheckDirectIoRange(destination.Length, offset);
+
+        // Pinned for the whole call, so the address checked is the address the kernel sees.
+        fixed (byte* address = destination)
+        {
+            if (IsDirectIoAligned(address))
+            {
+                ReadAt(offset, destination);
+                return;
+            }
         }
 
-        unsafe
+        AlignedBouncePool pool = _bouncePool!;
+        Interlocked.Increment(ref _bouncedIoCount);
+        byte* bounce = pool.Rent();
+        try
         {
-            // Pinned for the whole call, so the address checked is the address the kernel sees.
-            fixed (byte* address = destination)
+            for (int done = 0; done < destination.Length;)
             {
-                CheckDirectIoAlignment(address, destination.Length, offset);
-                ReadAt(offset, destination);
+                var chunk = new Span<byte>(bounce, Math.Min(pool.BufferSize, destination.Length - done));
+
+                // ReadAt zero-fills past the end of the file, so the copy carries the same zeros as a direct read.
+                ReadAt(offset + done, chunk);
+                chunk.CopyTo(destination[done..]);
+                done += chunk.Length;
             }
+        }
+        finally
+        {
+            pool.Return(bounce);
         }
     }
 
@@ -321,14 +384,7 @@ public sealed class FileBackstore : IBackstore
             }
             else
             {
-                unsafe
-                {
-                    fixed (byte* address = source)
-                    {
-                        CheckDirectIoAlignment(address, source.Length, offset);
-                        WriteAt(offset, source);
-                    }
-                }
+                WriteDirect(offset, source);
             }
         }
 
@@ -337,6 +393,39 @@ public sealed class FileBackstore : IBackstore
             // FUA is pwrite + fdatasync rather than a second descriptor opened O_DSYNC: FUA writes are rare
             // (a journal commit now and then), and O_DSYNC on every write would make the common path pay for them.
             DataSync("FUA write");
+        }
+    }
+
+    private unsafe void WriteDirect(long offset, ReadOnlySpan<byte> source)
+    {
+        CheckDirectIoRange(source.Length, offset);
+
+        // Pinned for the whole call, so the address checked is the address the kernel sees.
+        fixed (byte* address = source)
+        {
+            if (IsDirectIoAligned(address))
+            {
+                WriteAt(offset, source);
+                return;
+            }
+        }
+
+        AlignedBouncePool pool = _bouncePool!;
+        Interlocked.Increment(ref _bouncedIoCount);
+        byte* bounce = pool.Rent();
+        try
+        {
+            for (int done = 0; done < source.Length;)
+            {
+                var chunk = new Span<byte>(bounce, Math.Min(pool.BufferSize, source.Length - done));
+                source.Slice(done, chunk.Length).CopyTo(chunk);
+                WriteAt(offset + done, chunk);
+                done += chunk.Length;
+            }
+        }
+        finally
+        {
+            pool.Return(bounce);
         }
     }
 
@@ -446,14 +535,14 @@ public sealed class FileBackstore : IBackstore
         }
     }
 
-    private unsafe void CheckDirectIoAlignment(byte* address, int length, long offset)
-    {
-        // Checked here so that the caller gets a clear message instead of the kernel's bare EINVAL.
-        if (((nuint)address & (nuint)(_directMemoryAlignment - 1)) != 0)
-        {
-            ThrowMisaligned($"the buffer at address 0x{(nuint)address:x} is not aligned to {_directMemoryAlignment} bytes");
-        }
+    private unsafe bool IsDirectIoAligned(byte* address) =>
+        ((nuint)address & (nuint)(_directMemoryAlignment - 1)) == 0;
 
+    private void CheckDirectIoRange(int length, long offset)
+    {
+        // Checked here so that the caller gets a clear message instead of the kernel's bare EINVAL. Unlike the
+        // buffer's address, these cannot be bounced around: they are the blocks on disk (and the engine only
+        // sends whole blocks).
         if (length % _blockSize != 0)
         {
             ThrowMisaligned($"the buffer length {length} is not a multiple of the block size {_blockSize}");
@@ -632,7 +721,9 @@ public sealed class FileBackstore : IBackstore
             }
 
             // Page alignment satisfies every device and file system (the kernel asks at most for the logical
-            // sector size, stx_dio_mem_align), and front ends hand out page-aligned buffers anyway.
+            // sector size, stx_dio_mem_align). A buffer not on it is bounced (see the remarks on the class); asking
+            // for less would save no copies: scst_user's buffers are page-aligned, and the iSCSI front end's pooled
+            // arrays are aligned to 8 bytes only.
             directMemoryAlignment = Math.Max(PageSize, blockSize);
         }
 
