@@ -107,37 +107,31 @@ else
 fi
 [ "$rc" -eq 0 ] || status=1
 
+# A script stage: runs SCRIPT with E2E_RESULT set, shows its lines starting with NAME, and adds the "passed N" /
+# "failed N" it wrote to the totals (no result file counts as one failure).
+script_stage() {
+  local name=$1 script=$2 result="$logs/$1.result"
+  rm -f "$result"
+  CONFIG="$config" E2E_RESULT="$result" "$script" >"$logs/$name.log" 2>&1
+  local rc=$?
+  grep -E "^(== )?$name" "$logs/$name.log"
+  if [ -f "$result" ]; then
+    passed=$((passed + $(sed -n 's/^passed //p' "$result")))
+    failed=$((failed + $(sed -n 's/^failed //p' "$result")))
+  else
+    tail -n 40 "$logs/$name.log"
+    failed=$((failed + 1))
+  fi
+  [ "$rc" -eq 0 ] || status=1
+}
+
 # The boot-image use case end to end: squashfs image in S3 → inventory → iSCSI → qemu-img reads it back.
 echo "== e2e: inventory projection from S3 (mksquashfs, s3rver, qemu-img over iSCSI)"
-result="$logs/e2e-inventory.result"
-rm -f "$result"
-CONFIG="$config" E2E_RESULT="$result" tests/e2e/inventory-s3.sh >"$logs/e2e-inventory.log" 2>&1
-rc=$?
-grep -E "^(== )?e2e-inventory" "$logs/e2e-inventory.log"
-if [ -f "$result" ]; then
-  passed=$((passed + $(sed -n 's/^passed //p' "$result")))
-  failed=$((failed + $(sed -n 's/^failed //p' "$result")))
-else
-  tail -n 40 "$logs/e2e-inventory.log"
-  failed=$((failed + 1))
-fi
-[ "$rc" -eq 0 ] || status=1
+script_stage e2e-inventory tests/e2e/inventory-s3.sh
 
 # The fio suites of perf/run work end to end (table, JSON, charts, verify across a restart); numbers are not judged.
 echo "== perf: perf/run quick (1 s jobs) and verify suites"
-result="$logs/perf-run.result"
-rm -f "$result"
-CONFIG="$config" E2E_RESULT="$result" tests/perf/perf-run.sh >"$logs/perf-run.log" 2>&1
-rc=$?
-grep -E "^(== )?perf-run" "$logs/perf-run.log"
-if [ -f "$result" ]; then
-  passed=$((passed + $(sed -n 's/^passed //p' "$result")))
-  failed=$((failed + $(sed -n 's/^failed //p' "$result")))
-else
-  tail -n 40 "$logs/perf-run.log"
-  failed=$((failed + 1))
-fi
-[ "$rc" -eq 0 ] || status=1
+script_stage perf-run tests/perf/perf-run.sh
 
 echo "$passed passed, $failed failed"
 exit $status

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_poll.h"
 #include "emu_wire.h"
 #include "userdisk_scst_emu.h"
 
@@ -439,47 +440,18 @@ USERDISK_EMU_API int userdisk_emu_ioctl(int fd, unsigned long request, void *arg
 	return a.ret;
 }
 
+/* Under c_lock. */
+static int poll_state(int fd)
+{
+	struct cfile cf;
+	if (!file_lookup_locked(fd, &cf))
+		return -1;
+	return cf.ready ? 1 : 0;
+}
+
 USERDISK_EMU_API int userdisk_emu_poll(struct pollfd *fds, nfds_t count, int timeout_ms)
 {
-	struct pollfd local[64];
-	struct pollfd *p = count <= 64 ? local : malloc(count * sizeof(*p));
-	int nval = 0;
-	if (p == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	pthread_mutex_lock(&c_lock);
-	for (nfds_t i = 0; i < count; i++) {
-		struct cfile cf;
-		p[i] = fds[i];
-		p[i].revents = 0;
-		if (!file_lookup_locked(fds[i].fd, &cf))
-			continue;
-		if (!cf.ready) {
-			p[i].fd = -1;
-			nval++;
-		} else {
-			p[i].events &= POLLIN | POLLRDNORM;
-		}
-	}
-	pthread_mutex_unlock(&c_lock);
-	int r = poll(p, count, nval ? 0 : timeout_ms);
-	if (r < 0) {
-		int e = errno;
-		if (p != local)
-			free(p);
-		errno = e;
-		return -1;
-	}
-	int n = 0;
-	for (nfds_t i = 0; i < count; i++) {
-		fds[i].revents = (fds[i].fd >= 0 && p[i].fd < 0) ? POLLNVAL : p[i].revents;
-		if (fds[i].revents)
-			n++;
-	}
-	if (p != local)
-		free(p);
-	return n;
+	return emu_poll_fds(fds, count, timeout_ms, &c_lock, poll_state);
 }
 
 USERDISK_EMU_API int userdisk_emu_close(int fd)

@@ -52,6 +52,7 @@
 
 #include "emu_wire.h"
 #include "emulator_internal.h"
+#include "emu_poll.h"
 
 /* memcheck cannot see process_vm_writev write into this very process (emu-test-remote serves itself), so under
  * valgrind such bytes are declared defined; without the header (or outside valgrind) this is nothing. */
@@ -2654,48 +2655,17 @@ USERDISK_EMU_API int userdisk_emu_ioctl(int fd, unsigned long request, void *arg
 	return r;
 }
 
+/* Under g_lock. Files of handlers in other processes are not this process's descriptors. */
+static int poll_state(int fd)
+{
+	if (fd >= g_files_cap || g_files[fd] == NULL || g_files[fd]->mm != NULL)
+		return -1;
+	return file_ready(g_files[fd]) ? 1 : 0;
+}
+
 USERDISK_EMU_API int userdisk_emu_poll(struct pollfd *fds, nfds_t count, int timeout_ms)
 {
-	struct pollfd local[64];
-	struct pollfd *p = count <= 64 ? local : malloc(count * sizeof(*p));
-	int nval = 0;
-	if (p == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	pthread_mutex_lock(&g_lock);
-	for (nfds_t i = 0; i < count; i++) {
-		p[i] = fds[i];
-		p[i].revents = 0;
-		int fd = fds[i].fd;
-		if (fd < 0 || fd >= g_files_cap || g_files[fd] == NULL || g_files[fd]->mm != NULL)
-			continue;
-		struct emu_file *f = g_files[fd];
-		if (!file_ready(f)) {
-			p[i].fd = -1;
-			nval++;
-		} else {
-			p[i].events &= POLLIN | POLLRDNORM;
-		}
-	}
-	pthread_mutex_unlock(&g_lock);
-	int r = poll(p, count, nval ? 0 : timeout_ms);
-	if (r < 0) {
-		int e = errno;
-		if (p != local)
-			free(p);
-		errno = e;
-		return -1;
-	}
-	int n = 0;
-	for (nfds_t i = 0; i < count; i++) {
-		fds[i].revents = (fds[i].fd >= 0 && p[i].fd < 0) ? POLLNVAL : p[i].revents;
-		if (fds[i].revents)
-			n++;
-	}
-	if (p != local)
-		free(p);
-	return n;
+	return emu_poll_fds(fds, count, timeout_ms, &g_lock, poll_state);
 }
 
 USERDISK_EMU_API void userdisk_emu_set_device_hooks(userdisk_emu_device_hook on_registered,

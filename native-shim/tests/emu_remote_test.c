@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_expect.h"
 #include "emu_remote.h"
 #include "userdisk_scst_emu.h"
 
@@ -32,23 +33,6 @@ static char g_why[512];
 static char g_child_path[PATH_MAX];
 static char g_dir[64], g_sock[128];
 
-#define EXPECT(c)                                                                   \
-	do {                                                                        \
-		if (!(c)) {                                                         \
-			snprintf(g_why, sizeof(g_why), "line %d: %s", __LINE__, #c); \
-			goto out;                                                   \
-		}                                                                   \
-	} while (0)
-
-#define EXPECT_EQ(a, b)                                                                              \
-	do {                                                                                         \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                                \
-		if (va_ != vb_) {                                                                    \
-			snprintf(g_why, sizeof(g_why), "line %d: %s == %lld, expected %s == %lld", __LINE__, \
-				 #a, va_, #b, vb_);                                                  \
-			goto out;                                                            \
-		}                                                                            \
-	} while (0)
 
 /* The child answered `want` (a prefix); on anything else the line is kept in g_why. */
 #define EXPECT_CHILD(c, cmd, want)                                                                         \

@@ -17,27 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_expect.h"
 #include "emu_handler.h"
 
 static char g_why[512];
-
-#define EXPECT(c)                                                                   \
-	do {                                                                        \
-		if (!(c)) {                                                         \
-			snprintf(g_why, sizeof(g_why), "line %d: %s", __LINE__, #c); \
-			goto out;                                                   \
-		}                                                                   \
-	} while (0)
-
-#define EXPECT_EQ(a, b)                                                                              \
-	do {                                                                                         \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                                \
-		if (va_ != vb_) {                                                                    \
-			snprintf(g_why, sizeof(g_why), "line %d: %s == %lld, expected %s == %lld", __LINE__, \
-				 #a, va_, #b, vb_);                                                  \
-			goto out;                                                            \
-		}                                                                            \
-	} while (0)
 
 static void sleep_ms(int ms)
 {
