@@ -139,36 +139,8 @@ public sealed class EndToEndTests : IDisposable
         return session;
     }
 
-    private unsafe void WriteThenRead(ulong session, byte fill)
-    {
-        byte[] data = new byte[4096];
-        Array.Fill(data, fill);
-        byte[] back = new byte[4096];
-        fixed (byte* outData = data)
-        fixed (byte* inData = back)
-        {
-            ScstEmulatorCommand write = default;
-            write.SetCdb([0x2A, 0, 0, 0, 0, 8, 0, 0, 8, 0]);
-            write.QueueType = 1;
-            write.DataDirection = (byte)ScstDataDirection.Write;
-            write.BufferLength = 4096;
-            write.DataOut = outData;
-            Assert.Equal(0, _emulator.Execute(session, &write, 10_000));
-
-            ScstEmulatorCommand read = default;
-            read.SetCdb([0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0]);
-            read.QueueType = 1;
-            read.DataDirection = (byte)ScstDataDirection.Read;
-            read.BufferLength = 4096;
-            read.DataIn = inData;
-            Assert.Equal(0, _emulator.Execute(session, &read, 10_000));
-
-            Assert.Equal(0, write.Status);
-            Assert.Equal(0, read.Status);
-        }
-
-        Assert.Equal(data, back);
-    }
+    private void WriteThenRead(ulong session, byte fill) =>
+        Assert.Equal(EmulatedIo.Write(_emulator, session, lba: 8, fill), EmulatedIo.Read(_emulator, session, lba: 8));
 
     private static async IAsyncEnumerable<string> Names(ScstEventReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -81,8 +81,8 @@ public sealed class HandlerProcessTests : IDisposable
         Assert.Equal(0, Assert.Single(_harness.Model.Luns("iscsi", AgentHarness.Iqn)).Key);
         Assert.True(agent.LastAttachLatency < TimeSpan.FromSeconds(1), $"registration to LUN added took {agent.LastAttachLatency}");
         TestContext.Current.SendDiagnosticMessage($"handler process: registration to LUN added {agent.LastAttachLatency!.Value.TotalMilliseconds:0.0} ms");
-        byte[] written = Write(session, lba: 64, fill: 0xC3);
-        Assert.Equal(written, Read(session, lba: 64));
+        byte[] written = EmulatedIo.Write(_emulator, session, lba: 64, fill: 0xC3);
+        Assert.Equal(written, EmulatedIo.Read(_emulator, session, lba: 64));
 
         // SIGKILL: no close, no unregister from the handler. The kernel closes the dead process's files (§8.10).
         first.Kill();
@@ -99,9 +99,9 @@ public sealed class HandlerProcessTests : IDisposable
         Assert.Equal(0, Assert.Single(_harness.Model.Luns("iscsi", AgentHarness.Iqn)).Key);
         Assert.True(agent.LastAttachLatency < TimeSpan.FromSeconds(1), $"re-registration to LUN added took {agent.LastAttachLatency}");
         TestContext.Current.SendDiagnosticMessage($"restarted handler process: registration to LUN added {agent.LastAttachLatency!.Value.TotalMilliseconds:0.0} ms");
-        Assert.Equal(written, Read(session, lba: 64)); // acknowledged before the kill, so it is in the file
-        byte[] again = Write(session, lba: 128, fill: 0x3C);
-        Assert.Equal(again, Read(session, lba: 128));
+        Assert.Equal(written, EmulatedIo.Read(_emulator, session, lba: 64)); // acknowledged before the kill, so it is in the file
+        byte[] again = EmulatedIo.Write(_emulator, session, lba: 128, fill: 0x3C);
+        Assert.Equal(again, EmulatedIo.Read(_emulator, session, lba: 128));
 
         Assert.Equal(2, _harness.LunAdds.Count); // one per registration, nothing twice
         Assert.Empty(_emulator.HookErrors);
@@ -186,45 +186,6 @@ public sealed class HandlerProcessTests : IDisposable
             Assert.True(DateTime.UtcNow < deadline, $"in time: {what}");
             await Task.Delay(5, TestContext.Current.CancellationToken);
         }
-    }
-
-    private unsafe byte[] Write(ulong session, uint lba, byte fill)
-    {
-        byte[] data = new byte[4096];
-        Array.Fill(data, fill);
-        data[0] = (byte)lba;
-        fixed (byte* outData = data)
-        {
-            ScstEmulatorCommand write = default;
-            write.SetCdb([0x2A, 0, (byte)(lba >> 24), (byte)(lba >> 16), (byte)(lba >> 8), (byte)lba, 0, 0, 8, 0]);
-            write.QueueType = 1;
-            write.DataDirection = (byte)ScstDataDirection.Write;
-            write.BufferLength = 4096;
-            write.DataOut = outData;
-            Assert.Equal(0, _emulator.Execute(session, &write, 10_000));
-            Assert.Equal(0, write.Status);
-        }
-
-        return data;
-    }
-
-    private unsafe byte[] Read(ulong session, uint lba)
-    {
-        byte[] back = new byte[4096];
-        fixed (byte* inData = back)
-        {
-            ScstEmulatorCommand read = default;
-            read.SetCdb([0x28, 0, (byte)(lba >> 24), (byte)(lba >> 16), (byte)(lba >> 8), (byte)lba, 0, 0, 8, 0]);
-            read.QueueType = 1;
-            read.DataDirection = (byte)ScstDataDirection.Read;
-            read.BufferLength = 4096;
-            read.DataIn = inData;
-            Assert.Equal(0, _emulator.Execute(session, &read, 10_000));
-            Assert.Equal(0, read.Status);
-            Assert.Equal(4096, read.ResponseDataLength);
-        }
-
-        return back;
     }
 
     private static async IAsyncEnumerable<string> Names(ScstEventReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
