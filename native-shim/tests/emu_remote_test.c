@@ -29,7 +29,6 @@
 
 extern char **environ;
 
-static char g_why[512];
 static char g_child_path[PATH_MAX];
 static char g_dir[64], g_sock[128];
 
@@ -621,11 +620,6 @@ out:
 
 /* ======================================== harness =========================================================== */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "unreachable_host", t_unreachable },
 	{ "data_both_ways", t_data_both_ways },
@@ -637,7 +631,6 @@ static const struct test tests[] = {
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
 	signal(SIGPIPE, SIG_IGN);
 	ssize_t n = readlink("/proc/self/exe", g_child_path, sizeof(g_child_path) - 32);
 	if (n <= 0) {
@@ -658,21 +651,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "emu-remote-test: userdisk_emu_listen: %s\n", strerror(-r));
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
-			continue;
-		g_why[0] = 0;
-		if (tests[i].fn()) {
-			printf("ok %s\n", tests[i].name);
-			passed++;
-		} else {
-			printf("FAIL %s: %s\n", tests[i].name, g_why[0] ? g_why : "unknown");
-			failed++;
-		}
-		fflush(stdout);
-	}
+	int failed = emu_run_tests("emu-remote-test", tests, sizeof(tests) / sizeof(tests[0]), argc > 1 ? argv[1] : NULL);
 	userdisk_emu_listen_stop();
 	rmdir(g_dir);
-	printf("emu-remote-test: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

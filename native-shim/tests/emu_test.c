@@ -20,8 +20,6 @@
 #include "emu_expect.h"
 #include "emu_handler.h"
 
-static char g_why[512];
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -2011,11 +2009,6 @@ out:
 
 /* ======================================== harness =========================================================== */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "version", t_version },
 	{ "open_bad_path", t_open_bad_path },
@@ -2077,7 +2070,6 @@ static const struct test tests[] = {
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
 #ifdef EMU_TEST_REMOTE
 	char dir[] = "/tmp/emu-test-remote-XXXXXX", path[128];
 	if (mkdtemp(dir) == NULL) {
@@ -2092,23 +2084,10 @@ int main(int argc, char **argv)
 	}
 	setenv(USERDISK_EMU_SOCKET_ENV, path, 1);
 #endif
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
-			continue;
-		g_why[0] = 0;
-		if (tests[i].fn()) {
-			printf("ok %s\n", tests[i].name);
-			passed++;
-		} else {
-			printf("FAIL %s: %s\n", tests[i].name, g_why[0] ? g_why : "unknown");
-			failed++;
-		}
-		fflush(stdout);
-	}
+	int failed = emu_run_tests(PROGRAM, tests, sizeof(tests) / sizeof(tests[0]), argc > 1 ? argv[1] : NULL);
 #ifdef EMU_TEST_REMOTE
 	userdisk_emu_listen_stop();
 	rmdir(dir);
 #endif
-	printf(PROGRAM ": %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
